@@ -1,0 +1,36 @@
+# Hotline: `make run` serves the seed campaign on 127.0.0.1:5000; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP) ## create .venv, prepare the SQLite database, serve on 127.0.0.1:5000
+	$(BIN)/hotline serve --host 127.0.0.1 --port 5000
+
+test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL when reachable)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+
+format: $(STAMP) ## ruff's import sorting and fixes
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) ## webhook and export benchmarks
+	$(BIN)/python -m bench
+
+clean: ## remove .venv and caches (keeps instance/, the database)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

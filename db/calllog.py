@@ -1,0 +1,184 @@
+"""Writes to the call log, one transaction per webhook, each safe to repeat.
+
+Twilio retries requests and may deliver callbacks twice or out of order, and
+two web processes may receive the same callback at once. Every write is keyed
+(CallSid, CallSid + step number, CallSid + report number, recording SID,
+reference) and leans on the database's unique constraints, so a repeat
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import Call, CallEvent, Report
+from db.outcomes import FINAL_STATUSES, CallOutcome
+
+
+@dataclass(frozen=True)
+class CallKey:
+    """What every Twilio request tells us about its call."""
+
+    call_sid: str
+    campaign_id: str | None
+    from_number: str | None
+    to_number: str | None
+
+
+def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
+    """The call's row, created on first sight (by whichever request comes first)."""
+    call = session.scalar(select(Call).where(Call.call_sid == key.call_sid))
+    if call is not None:
+        return call
+    call = Call(call_sid=key.call_sid, campaign_id=key.campaign_id, from_number=key.from_number,
+                to_number=key.to_number, started_at=at, status="in-progress",
+                referred=False, transferred=False, outcome=CallOutcome.IN_PROGRESS.value)
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except IntegrityError:
+        # Another request for the same call won the race; use its row.
+        call = session.scalar(select(Call).where(Call.call_sid == key.call_sid))
+        if call is None:
+            raise
+    return call
+
+
+def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step: str,
+               result: str, digits: str | None) -> bool:
+    """Insert the step's event; False when this step was already logged (a retry)."""
+    already = session.scalar(select(CallEvent.id).where(
+        CallEvent.call_id == call.id, CallEvent.step_no == step_no))
+    if already is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(CallEvent(call_id=call.id, step_no=step_no, step=step, result=result,
+                                  digits=digits, at=at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def refresh_outcome(session: Session, call_id: int) -> None:
+    """Derive the call's outcome from what it holds: the one place this rule lives."""
+    recorded = exists().where(Report.call_id == Call.id, Report.recording_status == "completed")
+    session.execute(
+        update(Call).where(Call.id == call_id).values(outcome=case(
+            (Call.refusal.is_not(None), Call.refusal),
+            (Call.ended_at.is_(None), CallOutcome.IN_PROGRESS.value),
+            (recorded, CallOutcome.REPORTED.value),
+            (Call.referred, CallOutcome.REFERRED.value),
+            (Call.transferred, CallOutcome.TRANSFERRED.value),
+            else_=CallOutcome.ABANDONED.value,
+        )).execution_options(synchronize_session=False))
+
+
+def log_answer(session: Session, key: CallKey, *, at: datetime, refusal: str | None,
+               result: str, language: str | None = None) -> None:
+    """The call came in: taken (result says what it was asked first) or turned away."""
+    call = ensure_call(session, key, at)
+    if refusal is not None and call.refusal is None:
+        call.refusal = refusal
+    if language and not call.language:
+        call.language = language
+    _add_event(session, call, at=at, step_no=0, step="voice", result=result, digits=None)
+    session.flush()
+    refresh_outcome(session, call.id)
+
+
+def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step: str,
+             result: str, digits: str | None = None, language: str | None = None,
+             referred: bool = False, transferred: bool = False) -> None:
+    """One answered question of the call flow."""
+    call = ensure_call(session, key, at)
+    if not _add_event(session, call, at=at, step_no=step_no, step=step, result=result,
+                      digits=digits):
+        return
+    if language:
+        call.language = language
+    if referred:
+        call.referred = True
+    if transferred:
+        call.transferred = True
+    session.flush()
+    refresh_outcome(session, call.id)
+
+
+def save_report(session: Session, key: CallKey, *, at: datetime, number: int, reference: str,
+                category: str | None, subject: str | None, recording_sid: str | None,
+                recording_url: str | None, recording_seconds: int | None,
+                recording_status: str | None, new_reference: Callable[[], str]) -> str:
+    """Create or complete the call's report `number`; return the reference it is known by.
+
+    Called by both the <Record> action and the recording status callback, in either
+    order. Only the callback's `completed` status says the audio exists. Should the
+    random reference already belong to another call, a fresh one is drawn.
+    """
+    call = ensure_call(session, key, at)
+    report = _report(session, call.id, number)
+    candidate = reference
+    while report is None:
+        try:
+            with session.begin_nested():
+                report = Report(call_id=call.id, number=number, reference=candidate,
+                                category=category, subject=subject, created_at=at,
+                                follow_up="new")
+                session.add(report)
+        except IntegrityError:
+            report = _report(session, call.id, number)
+            if report is None:
+                # Not a concurrent twin of this report: the reference is taken elsewhere.
+                candidate = new_reference()
+    if recording_sid and report.recording_sid != recording_sid:
+        report.recording_sid = recording_sid
+    if recording_url:
+        report.recording_url = recording_url
+    if recording_seconds is not None:
+        report.recording_seconds = recording_seconds
+    if recording_status and report.recording_status != "completed":
+        report.recording_status = recording_status
+    session.flush()
+    refresh_outcome(session, call.id)
+    return report.reference
+
+
+def _report(session: Session, call_id: int, number: int) -> Report | None:
+    return session.scalar(select(Report).where(Report.call_id == call_id,
+                                               Report.number == number))
+
+
+def apply_status(session: Session, key: CallKey, *, at: datetime, status: str,
+                 sequence: int | None, duration: int | None) -> bool:
+    """A call status callback; False when it was stale and changed nothing.
+
+    A final status is never replaced by a non-final one, and among callbacks of the
+    same kind the higher SequenceNumber wins.
+    """
+    call = ensure_call(session, key, at)
+    stored_final = call.status in FINAL_STATUSES
+    incoming_final = status in FINAL_STATUSES
+    if stored_final and not incoming_final:
+        return False
+    if stored_final == incoming_final and call.status_sequence is not None and (
+            sequence is None or sequence <= call.status_sequence):
+        return False
+    call.status = status
+    if sequence is not None:
+        call.status_sequence = sequence
+    if incoming_final:
+        if duration is not None:
+            call.duration_seconds = duration
+        if call.ended_at is None:
+            # Twilio's duration dates the end better than a callback that may come late.
+            call.ended_at = (call.started_at + timedelta(seconds=duration)
+                             if duration is not None else at)
+    session.flush()
+    refresh_outcome(session, call.id)
+    return True

@@ -1,0 +1,123 @@
+"""The call log's tables, as typed SQLAlchemy 2.x models.
+
+Times are stored as naive UTC in every database and handed out as aware UTC,
+so that SQLite and PostgreSQL behave alike; the campaign's zone is applied
+when a time is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.outcomes import CallOutcome
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Call(Base):
+    """One telephone call, taken or turned away."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="in-progress")
+    status_sequence: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
+    refusal: Mapped[str | None] = mapped_column(String(16))
+    referred: Mapped[bool] = mapped_column(Boolean, default=False)
+    transferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(16), default=CallOutcome.IN_PROGRESS.value)
+
+    events: Mapped[list[CallEvent]] = relationship(
+        back_populates="call", order_by="CallEvent.step_no", cascade="all, delete-orphan")
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="call", order_by="Report.number", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_campaign_started", "campaign_id", "started_at"),
+        Index("ix_calls_outcome_started", "outcome", "started_at"),
+        Index("ix_calls_from_number", "from_number"),
+    )
+
+
+class CallEvent(Base):
+    """One step of a call: what the caller was asked, what they pressed, when."""
+
+    __tablename__ = "call_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    step_no: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(64))
+    digits: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+    __table_args__ = (UniqueConstraint("call_id", "step_no", name="uq_call_events_call_step"),)
+
+
+class Report(Base):
+    """One matter reported in a call: its category, subject, reference and recording."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recording_url: Mapped[str | None] = mapped_column(String(512))
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    recording_status: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    follow_up: Mapped[str] = mapped_column(String(16), default="new")
+
+    call: Mapped[Call] = relationship(back_populates="reports")
+
+    __table_args__ = (
+        UniqueConstraint("call_id", "number", name="uq_reports_call_number"),
+        Index("ix_reports_category", "category"),
+        Index("ix_reports_follow_up", "follow_up"),
+    )

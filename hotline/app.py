@@ -1,0 +1,48 @@
+"""create_app(): wires campaigns, the database and the blueprints together."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from db.engine import make_engine, make_session_factory
+from hotline.settings import Settings
+from ivr.campaign import Campaigns, load_campaigns
+from webhooks import WebhookContext
+from webhooks import init_app as init_webhooks
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock,
+               campaigns: Campaigns | None = None, engine: Engine | None = None) -> Flask:
+    """Build the web app. Raises CampaignError or SettingsError with a clear message.
+
+    `clock` is for tests and the in-process call simulator; a served app always runs
+    on the system clock.
+    """
+    app = Flask("hotline", instance_path=str(settings.instance_path.resolve()))
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=64 * 1024,  # Twilio's webhooks are a few hundred bytes
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    campaigns = campaigns if campaigns is not None else load_campaigns(settings.campaigns_path)
+    engine = engine if engine is not None else make_engine(settings.database_url)
+    token, _ = settings.auth_token(create=True)
+    app.extensions["hotline.settings"] = settings
+    app.extensions["hotline.engine"] = engine
+    app.extensions["hotline.campaigns"] = campaigns
+    init_webhooks(app, WebhookContext(
+        campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        auth_token=token, public_url=settings.public_url))
+    return app

@@ -1,0 +1,81 @@
+"""Settings, read once from the environment and passed explicitly into create_app()."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LOCAL_TOKEN_FILE = "twilio-local-auth-token"  # noqa: S105 - a file name
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    campaigns_path: Path
+    instance_path: Path
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    public_url: str | None = None
+    secret_key: str | None = None
+    smtp_url: str | None = None
+    mail_from: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 instance_path: str | Path = "instance") -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("HOTLINE_INSTANCE_PATH") or instance_path)
+        database_url = env.get("HOTLINE_DATABASE_URL") or (
+            f"sqlite:///{(instance / 'hotline.sqlite3').resolve()}")
+        public_url = (env.get("HOTLINE_PUBLIC_URL") or "").strip() or None
+        if public_url:
+            parts = urlsplit(public_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+                raise SettingsError(
+                    f"HOTLINE_PUBLIC_URL: {public_url!r} must be an http(s) URL like "
+                    "https://hotline.example.org, without a query")
+        return cls(
+            database_url=database_url,
+            campaigns_path=Path(env.get("HOTLINE_CAMPAIGNS") or "campaigns"),
+            instance_path=instance,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            public_url=public_url,
+            secret_key=env.get("HOTLINE_SECRET_KEY") or None,
+            smtp_url=env.get("HOTLINE_SMTP_URL") or None,
+            mail_from=env.get("HOTLINE_MAIL_FROM") or None,
+        )
+
+    @property
+    def local_token_path(self) -> Path:
+        return self.instance_path / LOCAL_TOKEN_FILE
+
+    def auth_token(self, *, create: bool) -> tuple[str, bool]:
+        """Twilio's auth token, or a generated local one; (token, is_local).
+
+        Webhooks are never accepted unsigned: without TWILIO_AUTH_TOKEN the app signs
+        and checks with a token of its own, kept under instance/ for `hotline call`.
+        """
+        if self.twilio_auth_token:
+            return self.twilio_auth_token, False
+        path = self.local_token_path
+        if path.exists():
+            return path.read_text().strip(), True
+        if not create:
+            raise SettingsError(
+                f"TWILIO_AUTH_TOKEN is not set and there is no local token at {path}; "
+                "start `hotline serve` once or set TWILIO_AUTH_TOKEN")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token + "\n")
+        return token, True

@@ -1,0 +1,104 @@
+"""What the line says, in each language, loaded once from the TOML files beside this module.
+
+Wording lives in the data files; this module only fills in placeholders and
+formats times, dates, weekday lists and digit strings the way each language
+says them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
+_HERE = Path(__file__).parent
+
+REQUIRED_TEXTS = (
+    "say_language", "language_name", "language_option", "welcome", "welcome_untitled",
+    "menu_intro", "menu_category", "menu_not_listed", "menu_operator", "menu_repeat",
+    "subject_intro", "subject_option", "referral", "record_notice", "record_empty", "reference",
+    "after_report", "after_referral", "no_input", "wrong_key", "goodbye", "too_many_tries",
+    "operator_connecting", "operator_unavailable", "closed_hours", "not_open_yet",
+    "after_cutoff", "postal", "unknown_number", "technical_problem", "every_day",
+    "list_separator", "list_last_separator", "weekdays_format", "date_format",
+    "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
+)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The phrases of one language."""
+
+    language: str
+    texts: Mapping[str, Any]
+
+    @property
+    def say_language(self) -> str:
+        return str(self.texts["say_language"])
+
+    def say(self, prompt: str, **values: object) -> str:
+        return str(self.texts[prompt]).format(**values)
+
+    def digits(self, number: str) -> str:
+        """A reference number spoken digit by digit: '4, 8, 2 …'."""
+        words = self.texts["digit_words"]
+        return str(self.texts["digit_separator"]).join(words[int(d)] for d in number)
+
+    def date(self, day: date) -> str:
+        return str(self.texts["date_format"]).format(
+            year=day.year, month=day.month, day=day.day,
+            month_name=self.texts["month_names"][day.month - 1],
+        )
+
+    def time(self, moment: time | None) -> str:
+        if moment is None:
+            return str(self.texts["midnight"])
+        hour = moment.hour
+        meridiem = ""
+        if self.texts.get("clock") == 12:
+            meridiem = self.texts["meridiem"][hour >= 12]
+            hour = hour % 12 or 12
+        template = "time_format_on_the_hour" if moment.minute == 0 else "time_format"
+        return str(self.texts[template]).format(hour=hour, minute=moment.minute, meridiem=meridiem)
+
+    def weekdays(self, days: Iterable[int]) -> str:
+        """'every day', or the open weekdays as a spoken list."""
+        chosen = sorted(set(days))
+        if len(chosen) == 7:
+            return str(self.texts["every_day"])
+        names = [self.texts["weekday_names"][d - 1] for d in chosen]
+        return str(self.texts["weekdays_format"]).format(days=self.join(names))
+
+    def join(self, items: list[str]) -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        head = str(self.texts["list_separator"]).join(items[:-1])
+        return f"{head}{self.texts['list_last_separator']}{items[-1]}"
+
+
+def _check(language: str, texts: Mapping[str, Any]) -> None:
+    missing = [key for key in REQUIRED_TEXTS if key not in texts]
+    if missing:
+        raise ValueError(f"ivr/prompts/{language}.toml: missing {', '.join(missing)}")
+    if len(texts.get("digit_words", ())) != 10:
+        raise ValueError(f"ivr/prompts/{language}.toml: digit_words needs ten words")
+    if len(texts.get("weekday_names", ())) != 7:
+        raise ValueError(f"ivr/prompts/{language}.toml: weekday_names needs seven names")
+    if len(texts.get("month_names", ())) != 12:
+        raise ValueError(f"ivr/prompts/{language}.toml: month_names needs twelve names")
+
+
+@cache
+def prompts_for(language: str) -> Prompts:
+    """The phrases of `language`, read from disk the first time only."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise KeyError(language)
+    with open(_HERE / f"{language}.toml", "rb") as handle:
+        texts = tomllib.load(handle)
+    _check(language, texts)
+    return Prompts(language, texts)
