@@ -44,11 +44,14 @@ class HttpTransport:
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise WebhookFailed(f"{url} is not an http(s) URL")
         body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(url,  # noqa: S310 - scheme checked above data=body, method="POST", headers={
+        headers = {
             "X-Twilio-Signature": sign(self.token, url, params),
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": "TwilioProxy/1.1 (hotline call simulator)",
-        })
+        }
+        # The scheme is checked above, so urllib opens no file: or custom URLs.
+        request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return response.status, response.read().decode()
