@@ -20,7 +20,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -28,14 +28,23 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revisions(engine: Engine) -> tuple[str, ...]:
+    return tuple(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision(s) for display; None for an empty database."""
+    return ", ".join(sorted(current_revisions(engine))) or None
+
+
+def head_revision(engine: Engine) -> str:
+    return ", ".join(sorted(head_revisions(engine)))
 
 
 def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision(engine)
+    return set(current_revisions(engine)) == set(head_revisions(engine))

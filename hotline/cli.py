@@ -98,7 +98,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
     engine = _engine(_settings())
@@ -127,7 +127,7 @@ def db_current() -> None:
     except OperationalError as exc:
         raise Failure(f"cannot reach the database: {exc.orig}") from None
     head = migrate.head_revision(engine)
-    state = "up to date" if current == head else f"newest is {head}"
+    state = "up to date" if migrate.is_up_to_date(engine) else f"newest is {head}"
     click.echo(f"{current or '(empty)'} ({state})")
 
 
