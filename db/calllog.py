@@ -114,7 +114,8 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
 def save_report(session: Session, key: CallKey, *, at: datetime, number: int, reference: str,
                 category: str | None, subject: str | None, recording_sid: str | None,
                 recording_url: str | None, recording_seconds: int | None,
-                recording_status: str | None, new_reference: Callable[[], str]) -> str:
+                recording_status: str | None, new_reference: Callable[[], str],
+                acknowledge_days: int | None = None, feedback_days: int | None = None) -> str:
     """Create or complete the call's report `number`; return the reference it is known by.
 
     Called by both the <Record> action and the recording status callback, in either
@@ -127,9 +128,11 @@ def save_report(session: Session, key: CallKey, *, at: datetime, number: int, re
     while report is None:
         try:
             with session.begin_nested():
-                report = Report(call_id=call.id, number=number, reference=candidate,
-                                category=category, subject=subject, created_at=at,
-                                follow_up="new")
+                report = Report(
+                    call_id=call.id, number=number, reference=candidate, category=category,
+                    subject=subject, created_at=at, follow_up="new",
+                    acknowledge_due=_due(call.started_at, acknowledge_days),
+                    feedback_due=_due(call.started_at, feedback_days))
                 session.add(report)
         except IntegrityError:
             report = _report(session, call.id, number)
@@ -147,6 +150,10 @@ def save_report(session: Session, key: CallKey, *, at: datetime, number: int, re
     session.flush()
     refresh_outcome(session, call.id)
     return report.reference
+
+
+def _due(start: datetime, days: int | None) -> datetime | None:
+    return start + timedelta(days=days) if days else None
 
 
 def _report(session: Session, call_id: int, number: int) -> Report | None:

@@ -113,6 +113,8 @@ class Report(Base):
     recording_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     follow_up: Mapped[str] = mapped_column(String(16), default="new")
+    acknowledge_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     call: Mapped[Call] = relationship(back_populates="reports")
 
@@ -120,4 +122,6 @@ class Report(Base):
         UniqueConstraint("call_id", "number", name="uq_reports_call_number"),
         Index("ix_reports_category", "category"),
         Index("ix_reports_follow_up", "follow_up"),
+        Index("ix_reports_acknowledge_due", "acknowledge_due"),
+        Index("ix_reports_feedback_due", "feedback_due"),
     )

@@ -31,6 +31,8 @@ DEFAULT_VOICES: Mapping[str, str] = {
 }
 DEFAULT_MAX_MESSAGE_SECONDS = 300
 DEFAULT_RING_SECONDS = 20
+DEFAULT_ACKNOWLEDGE_DAYS = 7
+DEFAULT_FEEDBACK_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Campaign:
     report_to: tuple[str, ...] = ()
     max_message_seconds: int = DEFAULT_MAX_MESSAGE_SECONDS
     ring_seconds: int = DEFAULT_RING_SECONDS
+    acknowledge_days: int = DEFAULT_ACKNOWLEDGE_DAYS  # a report is acknowledged within …
+    feedback_days: int = DEFAULT_FEEDBACK_DAYS        # … and the caller's feedback is due in
     subjects: tuple[Subject, ...] = ()
     voices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
     source: str = ""
@@ -338,6 +342,15 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
     if ring_seconds is not None and not 5 <= ring_seconds <= 120:
         check.fail("ring_seconds", "must be between 5 and 120")
 
+    acknowledge_days = check.get("acknowledge_days", int, required=False)
+    if acknowledge_days is not None and not 1 <= acknowledge_days <= 365:
+        check.fail("acknowledge_days", "must be between 1 and 365")
+    feedback_days = check.get("feedback_days", int, required=False)
+    if feedback_days is not None and not 1 <= feedback_days <= 3650:
+        check.fail("feedback_days", "must be between 1 and 3650")
+    if acknowledge_days and feedback_days and feedback_days < acknowledge_days:
+        check.fail("feedback_days", "must not be shorter than acknowledge_days")
+
     voices = dict(DEFAULT_VOICES)
     raw_voices = check.get("voices", dict, required=False)
     if raw_voices is not None:
@@ -364,6 +377,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         "id", "name", "numbers", "timezone", "opens", "closes", "hours", "weekdays",
         "closed_on", "languages", "operator", "postal_address", "title", "report_time",
         "report_to", "max_message_seconds", "ring_seconds", "voices", "categories", "subjects",
+        "acknowledge_days", "feedback_days",
     }
     for unknown_field in sorted(set(data) - known):
         check.fail(unknown_field, "is not a campaign field (a typo?)")
@@ -378,6 +392,8 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         report_time=report_time, report_to=tuple(report_to),
         max_message_seconds=max_seconds or DEFAULT_MAX_MESSAGE_SECONDS,
         ring_seconds=ring_seconds or DEFAULT_RING_SECONDS,
+        acknowledge_days=acknowledge_days or DEFAULT_ACKNOWLEDGE_DAYS,
+        feedback_days=feedback_days or DEFAULT_FEEDBACK_DAYS,
         categories=categories, subjects=tuple(subjects), voices=voices, source=file,
     )
 

@@ -27,7 +27,7 @@ from db.migrate import upgrade
 from db.models import Base
 from hotline.app import create_app
 from hotline.settings import Settings
-from hotline.simulator import CallSimulator, CallResult, FlaskTransport, ScriptedCaller
+from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
 from ivr.campaign import Campaigns, load_campaigns
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -160,7 +160,7 @@ def step(name: str) -> Response:
     def write(session: Session) -> str | None:
         reference = None
         if record.report is not None:
-            reference = _save_report(session, key, record.report, now)
+            reference = _save_report(session, key, record.report, now, campaign)
         calllog.log_step(session, key, at=now, step_no=record.step_no, step=record.step,
                          result=record.result, digits=record.digits,
                          language=record.language or state.language or None,
@@ -187,7 +187,7 @@ def recording() -> tuple[str, int]:
     state = flow.CallState.from_query(request.args)
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status == "completed" and report.recording_sid:
-        _store("recording", lambda s: _save_report(s, key, report, now))
+        _store("recording", lambda s: _save_report(s, key, report, now, campaign))
     return "", 204
 
 
@@ -208,9 +208,11 @@ def status() -> tuple[str, int]:
     return "", 204
 
 
-def _save_report(session: Session, key: CallKey, report: flow.ReportFact, at: datetime) -> str:
+def _save_report(session: Session, key: CallKey, report: flow.ReportFact, at: datetime,
+                 campaign: Campaign) -> str:
     return calllog.save_report(
         session, key, at=at, number=report.number, reference=report.reference,
         category=report.category, subject=report.subject, recording_sid=report.recording_sid,
         recording_url=report.recording_url, recording_seconds=report.recording_seconds,
-        recording_status=report.recording_status, new_reference=flow.new_reference)
+        recording_status=report.recording_status, new_reference=flow.new_reference,
+        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days)
