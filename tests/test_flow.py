@@ -1,0 +1,181 @@
+"""The call flow alone: pure functions over twilio.twiml, no Flask, no database."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ivr import flow
+from ivr.campaign import load_campaign
+from ivr.gate import check_gate
+from ivr.prompts import REQUIRED_TEXTS, SUPPORTED_LANGUAGES, prompts_for
+from tests.helpers import SEED_TOML
+
+SEED = load_campaign(SEED_TOML)
+LINKS = flow.Links("/twilio")
+OPEN = check_gate(SEED, datetime(2023, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+
+
+def verbs(xml: str) -> list[ElementTree.Element]:
+    return list(ElementTree.fromstring(xml))
+
+
+def says(xml: str) -> list[str]:
+    return [say.text or "" for say in ElementTree.fromstring(xml).iter("Say")]
+
+
+def step_of(url: str) -> tuple[str, flow.CallState]:
+    parts = urlsplit(url)
+    return parts.path.rsplit("/", 1)[-1], flow.CallState.from_query(dict(parse_qsl(parts.query)))
+
+
+def explore(max_documents: int = 3000) -> list[str]:
+    """Every TwiML document reachable from the greeting by any key, silence or dial result."""
+    seen: list[str] = []
+    queue = [str(flow.answer_call(SEED, OPEN, LINKS).twiml)]
+    inputs = [{"Digits": d} for d in "0123456789*#"] + [{}]
+    dial_results = [{"DialCallStatus": s} for s in ("completed", "no-answer", "busy")]
+    record_result = {"RecordingSid": "RE" + "0" * 32, "RecordingUrl": "https://x/RE",
+                     "RecordingDuration": "12", "Digits": "#"}
+    keys = set()
+    while queue and len(seen) < max_documents:
+        xml = queue.pop(0)
+        seen.append(xml)
+        for verb in verbs(xml):
+            url = verb.get("action") or (verb.text if verb.tag == "Redirect" else None)
+            if not url:
+                continue
+            name, state = step_of(url)
+            choices = (dial_results if name == "dialled" else
+                       [record_result] if name == "recorded" else inputs)
+            for params in choices:
+                key = (name, state.tries, state.language, state.category, state.after,
+                       state.reports > 0, tuple(params.items()))
+                if key in keys:
+                    continue
+                keys.add(key)
+                queue.append(str(flow.handle_step(name, SEED, state, params, LINKS).twiml))
+    return seen
+
+
+DOCUMENTS = explore()
+
+
+def test_the_exploration_covers_the_menu() -> None:
+    assert len(DOCUMENTS) > 50
+    spoken = "\n".join(itertools.chain.from_iterable(says(d) for d in DOCUMENTS))
+    for fragment in ("受理编号", "受理編號", "reference number", "不属于本次受理范围",
+                     "outside the scope", "再见", "Goodbye"):
+        assert fragment in spoken
+
+
+def test_every_gather_and_record_has_a_fallback_verb() -> None:
+    for document in DOCUMENTS:
+        elements = verbs(document)
+        for index, verb in enumerate(elements):
+            if verb.tag in ("Gather", "Record"):
+                assert index + 1 < len(elements), document
+                follower = elements[index + 1]
+                assert follower.tag == "Redirect", document
+
+
+def test_every_document_ends_in_a_question_a_hangup_or_a_next_step() -> None:
+    for document in DOCUMENTS:
+        last = verbs(document)[-1]
+        assert last.tag in ("Redirect", "Hangup", "Dial"), document
+
+
+def test_language_menu_speaks_each_language_in_its_own_voice() -> None:
+    gather = verbs(str(flow.answer_call(SEED, OPEN, LINKS).twiml))[1]
+    assert [(s.get("language"), s.text) for s in gather] == [
+        ("cmn-CN", "普通话服务，请按1。"), ("yue-HK", "廣東話服務，請按2。"),
+        ("en-GB", "For English, press 3.")]
+    assert {s.get("voice") for s in gather} == {
+        "Google.cmn-CN-Standard-A", "Google.yue-HK-Standard-A", "Google.en-GB-Standard-A"}
+
+
+def test_gathers_take_one_key_and_treat_hash_as_a_key() -> None:
+    gather = verbs(str(flow.answer_call(SEED, OPEN, LINKS).twiml))[1]
+    assert gather.get("numDigits") == "1"
+    assert gather.get("finishOnKey") == ""
+    assert gather.get("input") == "dtmf"
+
+
+def test_the_record_verb_follows_the_campaign() -> None:
+    state = flow.CallState(step_no=3, language="yue", category="integrity")
+    xml = str(flow.handle_step("subject", SEED, state, {"Digits": "1"}, LINKS,
+                               make_reference=lambda: "12345671").twiml)
+    record = next(v for v in verbs(xml) if v.tag == "Record")
+    assert record.get("maxLength") == "300"
+    assert record.get("finishOnKey") == "#"
+    assert record.get("playBeep") == "true"
+    name, callback_state = step_of(record.get("recordingStatusCallback"))
+    assert name == "recording"
+    assert (callback_state.category, callback_state.subject, callback_state.reference) == (
+        "integrity", "city-leadership", "12345671")
+    notice = says(xml)[0]
+    assert "錄音" in notice and "匿名" in notice and "5分鐘" in notice
+
+
+def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
+    state = flow.CallState(step_no=4, language="cmn", category="integrity",
+                           subject="city-leadership", reference="41052780")
+    params = {"RecordingSid": "RE" + "1" * 32, "RecordingUrl": "https://x", "Digits": "#"}
+    xml = str(flow.handle_step("recorded", SEED, state, params, LINKS).twiml)
+    assert "四，幺，零，五，二，七，八，零" in says(xml)[0]
+    english = str(flow.handle_step("recorded", SEED, state.__class__(
+        **{**state.__dict__, "language": "en"}), params, LINKS).twiml)
+    assert "four, one, zero, five, two, seven, eight, zero" in says(english)[0]
+
+
+def test_references_are_random_checked_and_never_start_with_zero() -> None:
+    references = {flow.new_reference() for _ in range(2000)}
+    # 9 million possible references: a collision or two among 2000 is possible, more is not.
+    assert len(references) >= 1995
+    assert all(flow.is_valid_reference(r) and r[0] != "0" and len(r) == 8 for r in references)
+
+
+@given(st.from_regex(r"[1-9][0-9]{7}", fullmatch=True), st.integers(0, 7), st.integers(1, 9))
+def test_a_mistyped_digit_is_caught_by_the_check_digit(reference: str, position: int,
+                                                       delta: int) -> None:
+    if not flow.is_valid_reference(reference):
+        return
+    digit = (int(reference[position]) + delta) % 10
+    typo = reference[:position] + str(digit) + reference[position + 1:]
+    assert not flow.is_valid_reference(typo)
+
+
+def test_turned_away_callers_hear_why_and_where_to_write() -> None:
+    closed = check_gate(SEED, datetime(2023, 6, 1, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    spoken = says(str(flow.answer_call(SEED, closed, LINKS).twiml))
+    assert any("8点30分至17点30分" in s for s in spoken)
+    assert any("8點30分至17點30分" in s for s in spoken)
+    assert any("from 8:30 a.m. until 5:30 p.m." in s for s in spoken)
+    assert any("广东省广州市A164号邮政信箱" in s for s in spoken)
+    after = check_gate(SEED, datetime(2023, 7, 27, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    spoken = says(str(flow.answer_call(SEED, after, LINKS).twiml))
+    assert any("2023年7月26日截止" in s for s in spoken)
+    assert any("26 July 2023" in s for s in spoken)
+
+
+def test_call_state_round_trips_and_rejects_junk() -> None:
+    state = flow.CallState(step_no=7, language="yue", tries=2, category="work",
+                           subject="other", reports=1, reference="41052780", after="report")
+    assert flow.CallState.from_query(state.to_query()) == state
+    for junk in ({"n": "x"}, {"t": "-1"}, {"r": "99999"}, {"l": "y" * 100}):
+        with pytest.raises(flow.BadState):
+            flow.CallState.from_query(junk)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_language_has_every_prompt(language: str) -> None:
+    prompts = prompts_for(language)
+    for key in REQUIRED_TEXTS:
+        assert str(prompts.texts[key]).strip(), key
