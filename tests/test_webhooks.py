@@ -1,0 +1,190 @@
+"""The webhooks' edges: signatures, junk, proxies and a database that fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from db.models import Call
+from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+
+CALL = {"CallSid": "CA" + "b" * 32, "From": "+8613800138000", "To": SEED_NUMBER,
+        "CallStatus": "in-progress"}
+
+
+def signed_post(client: Any, path: str, params: dict[str, str], *,
+                base: str = "http://localhost", token: str = AUTH_TOKEN,
+                headers: dict[str, str] | None = None) -> Any:
+    signature = RequestValidator(token).compute_signature(base + path, params)
+    return client.post(path, data=params, base_url=base,
+                       headers={"X-Twilio-Signature": signature, **(headers or {})})
+
+
+def test_a_signed_call_is_answered_with_twiml(client) -> None:
+    response = signed_post(client, "/twilio/voice", CALL)
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    assert "<Gather" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/status", "/twilio/step/menu?n=2&l=cmn",
+                                  "/twilio/recording?n=4&l=cmn&ref=12345671"])
+def test_unsigned_and_badly_signed_requests_are_refused(client, engine, path) -> None:
+    assert client.post(path, data=CALL).status_code == 403
+    bad = client.post(path, data=CALL, headers={"X-Twilio-Signature": "bm9wZQ=="})
+    assert bad.status_code == 403
+    wrong_token = signed_post(client, path, CALL, token="0" * 32)
+    assert wrong_token.status_code == 403
+    # Signed for other parameters than those sent: a tampered request.
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost" + path, CALL)
+    tampered = client.post(path, data={**CALL, "Digits": "1"},
+                           headers={"X-Twilio-Signature": signature})
+    assert tampered.status_code == 403
+    with Session(engine) as session:
+        assert session.scalar(select(Call)) is None
+
+
+def test_a_forged_step_state_is_refused(client) -> None:
+    # The state lives in the signed URL: changing the query breaks the signature.
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        "http://localhost/twilio/step/after?n=5&l=cmn&k=report&ref=12345671", CALL)
+    response = client.post("/twilio/step/after?n=5&l=cmn&k=report&ref=87654321", data=CALL,
+                           headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_behind_a_proxy_the_public_url_is_what_twilio_signed(app, client) -> None:
+    context = app.extensions["hotline.webhooks"]
+    from dataclasses import replace
+
+    app.extensions["hotline.webhooks"] = replace(
+        context, public_url="https://hotline.example.org/")
+    path = "/twilio/step/menu?n=2&l=en"
+    public = signed_post(client, path, {**CALL, "Digits": "*"},
+                         base="https://hotline.example.org")
+    # The proxy forwards to plain http on another host; the signature still holds.
+    forwarded = client.post(path, data={**CALL, "Digits": "*"}, base_url="http://127.0.0.1:5000",
+                            headers={"X-Twilio-Signature": RequestValidator(AUTH_TOKEN)
+                                     .compute_signature("https://hotline.example.org" + path,
+                                                        {**CALL, "Digits": "*"})})
+    assert public.status_code == 200
+    assert forwarded.status_code == 200
+    # Links handed to Twilio are absolute on the public URL.
+    assert 'action="https://hotline.example.org/twilio/step/menu?n=3' in \
+        forwarded.get_data(as_text=True)
+    as_requested = signed_post(client, path, {**CALL, "Digits": "*"},
+                               base="http://127.0.0.1:5000")
+    assert as_requested.status_code == 403
+
+
+def test_sha256_signatures_are_accepted(client) -> None:
+    url = "http://localhost/twilio/voice"
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, CALL, "HMAC_SHA256")
+    response = client.post("/twilio/voice", data=CALL, headers={
+        "X-Twilio-Signature": signature,
+        "X-Twilio-Webhooks-Signature-Settings": "key=k,algorithm=HMAC_SHA256"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("path", "params", "status"), [
+    ("/twilio/voice", {"From": "+8613800138000", "To": SEED_NUMBER}, 400),
+    ("/twilio/voice", {**CALL, "CallSid": "not-a-sid"}, 400),
+    ("/twilio/status", {**CALL, "CallStatus": "exploded"}, 400),
+    ("/twilio/step/teleport?n=2&l=cmn", CALL, 404),
+    ("/twilio/step/menu?n=2&l=fr", {**CALL, "Digits": "1"}, 400),
+    ("/twilio/step/menu?n=abc&l=cmn", {**CALL, "Digits": "1"}, 400),
+    ("/twilio/step/subject?n=3&l=cmn&c=bribery", {**CALL, "Digits": "1"}, 400),
+    ("/twilio/step/recorded?n=4&l=cmn&ref=12345678", {**CALL, "RecordingSid": "RE1"}, 400),
+    ("/twilio/recording?n=4&l=cmn", {**CALL, "RecordingStatus": "completed"}, 400),
+])
+def test_junk_gets_a_clear_4xx(client, path, params, status) -> None:
+    response = signed_post(client, path, params)
+    assert response.status_code == status
+    assert b"Traceback" not in response.get_data()
+
+
+def test_other_methods_are_not_allowed(client) -> None:
+    assert client.get("/twilio/voice").status_code in (403, 405)
+    signed = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/twilio/voice", {})
+    assert client.get("/twilio/voice",
+                      headers={"X-Twilio-Signature": signed}).status_code == 405
+
+
+def test_an_oversized_body_is_refused(client) -> None:
+    response = client.post("/twilio/voice", data={"junk": "x" * 100_000})
+    assert response.status_code == 413
+
+
+field_names = st.sampled_from(["CallSid", "From", "To", "Digits", "CallStatus",
+                               "RecordingSid", "RecordingUrl", "RecordingDuration",
+                               "RecordingStatus", "SequenceNumber", "CallDuration",
+                               "DialCallStatus", "Junk"])
+values = st.one_of(st.text(max_size=40), st.sampled_from(
+    ["CA" + "c" * 32, SEED_NUMBER, "+8613800138000", "1", "9", "*", "#", "completed",
+     "in-progress", "-1", "999999999999", "hangup", "RE" + "d" * 32]))
+paths = st.sampled_from([
+    "/twilio/voice", "/twilio/status", "/twilio/recording?n=4&l=cmn&ref=12345671&c=work",
+    "/twilio/step/language?n=1", "/twilio/step/menu?n=2&l=yue&t=2",
+    "/twilio/step/subject?n=3&l=en&c=integrity", "/twilio/step/after?n=6&l=cmn&k=report",
+    "/twilio/step/recorded?n=4&l=cmn&c=work&ref=12345671", "/twilio/step/dialled?n=3&l=en",
+    "/twilio/step/record-empty?n=4&l=cmn&ref=12345671&t=2", "/twilio/step/menu?n=1&l=",
+])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=paths, params=st.dictionaries(field_names, values, max_size=8))
+def test_signed_junk_never_gets_a_5xx(client, path, params) -> None:
+    response = signed_post(client, path, params)
+    assert response.status_code < 500
+    if response.status_code == 200 and response.mimetype == "text/xml":
+        assert "<Response>" in response.get_data(as_text=True)
+
+
+def test_a_database_failure_never_silences_the_caller(app, client, engine, clock) -> None:
+    from dataclasses import replace
+
+    from db.engine import make_engine, make_session_factory
+
+    broken = make_engine("sqlite:////nonexistent-folder/that/cannot/exist.sqlite3")
+    context = app.extensions["hotline.webhooks"]
+    failures: list[str] = []
+    app.extensions["hotline.webhooks"] = replace(
+        context, sessions=make_session_factory(broken), on_write_error=failures.append)
+    answer = signed_post(client, "/twilio/voice", CALL)
+    assert answer.status_code == 200
+    assert "普通话服务，请按1。" in answer.get_data(as_text=True)
+    menu = signed_post(client, "/twilio/step/language?n=1", {**CALL, "Digits": "1"})
+    assert "请选择您要反映的问题类别。" in menu.get_data(as_text=True)
+    recorded = signed_post(
+        client, "/twilio/step/recorded?n=4&l=cmn&c=work&s=city-leadership&ref=12345671",
+        {**CALL, "RecordingSid": "RE" + "f" * 32, "RecordingUrl": "https://x", "Digits": "#"})
+    assert "受理编号是" in recorded.get_data(as_text=True)
+    assert failures == ["voice", "step/language", "step/recorded"]
+
+
+def test_an_unexpected_error_is_an_apology_not_silence(app, client, monkeypatch) -> None:
+    import ivr.flow
+
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ivr.flow, "handle_step", explode)
+    response = signed_post(client, "/twilio/step/menu?n=2&l=yue", {**CALL, "Digits": "1"})
+    assert response.status_code == 200
+    assert "對唔住，系統暫時出現故障" in response.get_data(as_text=True)
+    assert "<Hangup />" in response.get_data(as_text=True)
+
+
+def test_no_caller_number_reaches_the_log(client, caplog) -> None:
+    caplog.set_level("DEBUG")
+    client.post("/twilio/voice", data=CALL)
+    signed_post(client, "/twilio/voice", CALL)
+    assert caplog.records, "the refused request should have been logged"
+    assert all("8613800138000" not in r.getMessage() for r in caplog.records)
