@@ -117,7 +117,7 @@ def test_other_methods_are_not_allowed(client) -> None:
 
 
 def test_an_oversized_body_is_refused(client) -> None:
-    response = client.post("/twilio/voice", data={"junk": "x" * 100_000})
+    response = signed_post(client, "/twilio/voice", {**CALL, "junk": "x" * 100_000})
     assert response.status_code == 413
 
 
