@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.engine import make_engine, make_session_factory
+from hotline import health, metrics
 from hotline.settings import Settings
 from ivr.campaign import Campaigns, load_campaigns
 from webhooks import WebhookContext
@@ -35,7 +37,14 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         MAX_CONTENT_LENGTH=64 * 1024,  # Twilio's webhooks are a few hundred bytes
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.public_url
+                                   and settings.public_url.startswith("https://")),
     )
+    if settings.proxy_hops:
+        # Trust X-Forwarded-* from exactly this many proxies in front, no more.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
+                                x_port=hops, x_prefix=hops)
     campaigns = campaigns if campaigns is not None else load_campaigns(settings.campaigns_path)
     engine = engine if engine is not None else make_engine(settings.database_url)
     token, _ = settings.auth_token(create=True)
@@ -44,5 +53,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.extensions["hotline.campaigns"] = campaigns
     init_webhooks(app, WebhookContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
-        auth_token=token, public_url=settings.public_url))
+        auth_token=token, public_url=settings.public_url,
+        on_write_error=metrics.count_database_error))
+    app.register_blueprint(health.bp)
+    metrics.init_app(app, engine)
     return app

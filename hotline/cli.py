@@ -73,6 +73,9 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the webhooks (and the console) with gunicorn."""
     settings = _settings()
+    if settings.production and settings.production_problems():
+        raise Failure("not ready for production (HOTLINE_ENV=production): "
+                      + "; ".join(settings.production_problems()))
     campaigns = _campaigns(settings)
     engine = _engine(settings)
     _prepare_database(engine)

@@ -27,6 +27,8 @@ class Settings:
     secret_key: str | None = None
     smtp_url: str | None = None
     mail_from: str | None = None
+    proxy_hops: int = 0
+    production: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -42,7 +44,15 @@ class Settings:
                 raise SettingsError(
                     f"HOTLINE_PUBLIC_URL: {public_url!r} must be an http(s) URL like "
                     "https://hotline.example.org, without a query")
+        hops = (env.get("HOTLINE_PROXY_HOPS") or "0").strip()
+        if not hops.isdigit() or int(hops) > 5:
+            raise SettingsError(f"HOTLINE_PROXY_HOPS: {hops!r} must be a number of proxies, 0-5")
+        mode = (env.get("HOTLINE_ENV") or "development").strip().lower()
+        if mode not in ("development", "production"):
+            raise SettingsError(f"HOTLINE_ENV: {mode!r} must be development or production")
         return cls(
+            proxy_hops=int(hops),
+            production=mode == "production",
             database_url=database_url,
             campaigns_path=Path(env.get("HOTLINE_CAMPAIGNS") or "campaigns"),
             instance_path=instance,
@@ -53,6 +63,21 @@ class Settings:
             smtp_url=env.get("HOTLINE_SMTP_URL") or None,
             mail_from=env.get("HOTLINE_MAIL_FROM") or None,
         )
+
+    def production_problems(self) -> list[str]:
+        """What a production deployment lacks; empty when it is ready."""
+        problems = []
+        if not self.secret_key or len(self.secret_key) < 32:
+            problems.append("HOTLINE_SECRET_KEY is not set (or shorter than 32 characters)")
+        if not self.twilio_auth_token:
+            problems.append("TWILIO_AUTH_TOKEN is not set")
+        if not self.public_url:
+            problems.append("HOTLINE_PUBLIC_URL is not set")
+        elif not self.public_url.startswith("https://"):
+            problems.append("HOTLINE_PUBLIC_URL must be https:// in production")
+        if self.database_url.startswith("sqlite"):
+            problems.append("HOTLINE_DATABASE_URL points at SQLite; production runs PostgreSQL")
+        return problems
 
     @property
     def local_token_path(self) -> Path:

@@ -36,6 +36,8 @@ SEED_NUMBER = "+862087756920"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AUTH_TOKEN = "12345678901234567890123456789012"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A database that is never there: nothing listens on port 1.
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
 REQUIRE_ALL = os.environ.get("HOTLINE_REQUIRE_ALL") == "1"
 
 

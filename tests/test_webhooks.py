@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from db.models import Call
-from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+from tests.conftest import AUTH_TOKEN, SEED_NUMBER, UNREACHABLE
 
 CALL = {"CallSid": "CA" + "b" * 32, "From": "+8613800138000", "To": SEED_NUMBER,
         "CallStatus": "in-progress"}
@@ -152,7 +152,7 @@ def test_a_database_failure_never_silences_the_caller(app, client, engine, clock
 
     from db.engine import make_engine, make_session_factory
 
-    broken = make_engine("sqlite:////nonexistent-folder/that/cannot/exist.sqlite3")
+    broken = make_engine(UNREACHABLE)
     context = app.extensions["hotline.webhooks"]
     failures: list[str] = []
     app.extensions["hotline.webhooks"] = replace(

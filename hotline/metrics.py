@@ -1,0 +1,111 @@
+"""GET /metrics in Prometheus format.
+
+Per-process figures (webhook latency, signature failures, database errors) are
+kept by prometheus-client; with several gunicorn workers set
+PROMETHEUS_MULTIPROC_DIR so they are summed across processes. Figures of the
+call log itself (calls by campaign and outcome, report deliveries) are read
+from the database at scrape time, so every process reports the same truth.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.models import Call
+from ivr.flow import STEPS
+
+WEBHOOK_SECONDS = Histogram(
+    "hotline_webhook_seconds", "Time to answer a Twilio webhook, by step", ["step"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
+SIGNATURE_FAILURES = Counter(
+    "hotline_signature_failures_total", "Webhook requests refused for a missing or bad signature")
+DATABASE_ERRORS = Counter(
+    "hotline_database_errors_total", "Call log writes that failed (the caller was still answered)",
+    ["step"])
+
+
+class CallLogCollector(Collector):
+    """Reads the call log's own figures at scrape time (GROUP BY in the database)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        calls = GaugeMetricFamily("hotline_calls", "Calls in the log by campaign and outcome",
+                                  labels=["campaign", "outcome"])
+        deliveries = GaugeMetricFamily(
+            "hotline_report_deliveries", "Daily report deliveries by status", labels=["status"])
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(Call.campaign_id, Call.outcome, func.count())
+                    .group_by(Call.campaign_id, Call.outcome))
+                for campaign, outcome, count in rows:
+                    calls.add_metric([campaign or "", outcome], count)
+                if inspect(connection).has_table("daily_reports"):
+                    for status, count in connection.execute(text(
+                            "SELECT status, count(*) FROM daily_reports GROUP BY status")):
+                        deliveries.add_metric([status], count)
+        except SQLAlchemyError:
+            DATABASE_ERRORS.labels(step="metrics").inc()
+            return
+        yield calls
+        yield deliveries
+
+
+def _registry(engine: Engine) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        for metric in (WEBHOOK_SECONDS, SIGNATURE_FAILURES, DATABASE_ERRORS):
+            registry.register(metric)
+    registry.register(CallLogCollector(engine))
+    return registry
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    registry = _registry(engine)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.hotline_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        if request.path.startswith("/twilio/"):
+            if response.status_code == 403:
+                SIGNATURE_FAILURES.inc()
+            name = (request.view_args or {}).get("name")
+            if name is not None:
+                step = name if name in STEPS else "unknown"  # bounded label values
+            else:
+                step = (request.endpoint or "unknown").removeprefix("twilio.")
+            started = g.get("hotline_started")
+            if started is not None:
+                WEBHOOK_SECONDS.labels(step=step).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def count_database_error(step: str) -> None:
+    DATABASE_ERRORS.labels(step=step).inc()

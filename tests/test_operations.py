@@ -1,0 +1,168 @@
+"""Running it: health, metrics, proxies, production settings, the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hotline.cli import main
+from hotline.settings import Settings, SettingsError
+from tests.conftest import AUTH_TOKEN, UNREACHABLE
+from tests.test_webhooks import CALL, signed_post
+
+
+def test_healthz_says_ok_on_a_migrated_database(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(app, client) -> None:
+    from db.engine import make_engine
+
+    app.extensions["hotline.engine"] = make_engine(UNREACHABLE)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"].startswith("database unreachable")
+
+
+def test_healthz_is_503_on_an_unmigrated_database(app, client, tmp_path) -> None:
+    from db.engine import make_engine
+
+    app.extensions["hotline.engine"] = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "not migrated: at empty" in response.get_json()["database"]
+
+
+def test_metrics_count_calls_latency_and_refusals(client, place_call) -> None:
+    place_call("1", "3", "1", "r30", "2")
+    client.post("/twilio/voice", data=CALL)  # unsigned
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'hotline_calls{campaign="gz-2023",outcome="reported"} 1.0' in text
+    assert 'hotline_webhook_seconds_count{step="voice"}' in text
+    assert 'hotline_webhook_seconds_count{step="recorded"}' in text
+    assert "hotline_signature_failures_total" in text
+    assert "8613800138000" not in text
+
+
+def test_settings_read_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({
+        "HOTLINE_DATABASE_URL": "postgresql://db/hotline", "HOTLINE_CAMPAIGNS": "x.toml",
+        "TWILIO_AUTH_TOKEN": "t", "HOTLINE_PUBLIC_URL": "https://h.example.org",
+        "HOTLINE_PROXY_HOPS": "1"}, instance_path=tmp_path)
+    assert settings.database_url == "postgresql://db/hotline"
+    assert settings.campaigns_path == Path("x.toml")
+    assert settings.proxy_hops == 1
+    default = Settings.from_env({}, instance_path=tmp_path)
+    assert default.database_url == f"sqlite:///{(tmp_path / 'hotline.sqlite3').resolve()}"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"HOTLINE_PUBLIC_URL": "hotline.example.org"}, "HOTLINE_PUBLIC_URL"),
+    ({"HOTLINE_PUBLIC_URL": "https://h.example.org/?x=1"}, "without a query"),
+    ({"HOTLINE_PROXY_HOPS": "many"}, "HOTLINE_PROXY_HOPS"),
+    ({"HOTLINE_ENV": "staging"}, "HOTLINE_ENV"),
+])
+def test_bad_settings_are_named(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env, instance_path=tmp_path)
+
+
+def test_production_start_up_refuses_missing_settings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TWILIO_AUTH_TOKEN", "HOTLINE_SECRET_KEY", "HOTLINE_PUBLIC_URL",
+                 "HOTLINE_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOTLINE_ENV", "production")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    for name in ("HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL", "SQLite"):
+        assert name in lines[0]
+
+
+def test_an_unreachable_database_stops_start_up_in_one_line(tmp_path: Path, monkeypatch
+                                                            ) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(Path(__file__).parent.parent / "campaigns"))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL",
+                       "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert result.output.startswith("hotline: cannot reach the database")
+    assert "Traceback" not in result.output
+
+
+def test_forwarded_headers_are_trusted_for_the_configured_hops(settings, engine, clock,
+                                                              campaigns) -> None:
+    from dataclasses import replace
+
+    from hotline.app import create_app
+
+    app = create_app(replace(settings, proxy_hops=1), clock=clock, campaigns=campaigns,
+                     engine=engine)
+    client = app.test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.org"}
+    # Without HOTLINE_PUBLIC_URL the signature covers the URL as requested, which the
+    # proxy's headers rebuild: https://hotline.example.org/...
+    response = signed_post(client, "/twilio/voice", CALL, base="https://hotline.example.org",
+                           headers=headers)
+    assert response.status_code == 200
+    # Two forged hops are not believed when only one proxy is configured.
+    spoofed = {"X-Forwarded-Proto": "https, https",
+               "X-Forwarded-Host": "evil.example.org, hotline.example.org"}
+    assert signed_post(client, "/twilio/voice", CALL, base="https://evil.example.org",
+                       headers=spoofed).status_code == 403
+
+
+def test_export_filters_by_local_day_and_campaign(place_call, clock, runner, settings,
+                                                  monkeypatch) -> None:
+    clock.set_local("2023-06-01 08:45")
+    first = place_call("1", "9", "2")
+    clock.set_local("2023-06-02 17:29")
+    second = place_call("1", "3", "1", "r30", "2")
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(settings.campaigns_path))
+    cli = CliRunner()
+    everything = json.loads(cli.invoke(main, ["export", "calls"]).output)
+    assert [c["call_sid"] for c in everything] == [first.call_sid, second.call_sid]
+    june_2 = json.loads(cli.invoke(main, ["export", "calls", "--since", "2023-06-02"]).output)
+    assert [c["call_sid"] for c in june_2] == [second.call_sid]
+    june_1 = json.loads(cli.invoke(main, ["export", "calls", "--until", "2023-06-01",
+                                          "--campaign", "gz-2023"]).output)
+    assert [c["call_sid"] for c in june_1] == [first.call_sid]
+    assert june_1[0]["started_at"] == "2023-06-01T08:45:00+08:00"
+    csv_out = cli.invoke(main, ["export", "calls", "--format", "csv"]).output.splitlines()
+    assert csv_out[0] == ("call_sid,campaign,from,to,started_at,ended_at,status,"
+                          "duration_seconds,language,outcome,categories,references")
+    assert csv_out[2].startswith(f"{second.call_sid},gz-2023,+8613800138000,+862087756920,")
+    assert ",reported,integrity," in csv_out[2]
+    unknown = cli.invoke(main, ["export", "calls", "--campaign", "nope"])
+    assert unknown.exit_code == 2 and "no campaign 'nope'" in unknown.output
+
+
+def test_call_command_places_a_call_at_another_time(settings, monkeypatch, engine) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(settings.campaigns_path))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    cli = CliRunner()
+    taken = cli.invoke(main, ["call", "--at", "2023-06-01 10:00", "--keys",
+                              "3 3 1 r30 1 5 3 r20 2"])
+    assert taken.exit_code == 0, taken.output
+    assert "Your reference number is" in taken.output
+    assert "2 recording(s)" in taken.output
+    refused = cli.invoke(main, ["call", "--at", "2023-06-01 18:00", "--keys", ""])
+    assert "from 8:30 a.m. until 5:30 p.m." in refused.output
+    records = json.loads(cli.invoke(main, ["export", "calls"]).output)
+    assert [r["outcome"] for r in records] == ["reported", "closed_hours"]
+    assert len({r["reference"] for r in records[0]["reports"]}) == 2
+    bad = cli.invoke(main, ["call", "--at", "tomorrow"])
+    assert bad.exit_code == 2 and "is not a local time" in bad.output
+    remote = cli.invoke(main, ["call", "--url", "http://127.0.0.1:9", "--at",
+                               "2023-06-01 10:00"])
+    assert remote.exit_code == 2 and "--at works only in-process" in remote.output
