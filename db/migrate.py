@@ -11,6 +11,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Tables other code creates and owns (APScheduler's job store); Alembic never touches them.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -73,13 +73,18 @@ def clock() -> FakeClock:
 def _postgres_engine() -> Iterator[Engine | str]:
     """Yields an engine on a fresh throw-away database, or the reason there is none."""
     admin_url = os.environ.get("HOTLINE_TEST_DATABASE_URL", DEFAULT_PG_URL)
+    if admin_url in _UNREACHABLE:
+        yield _UNREACHABLE[admin_url]
+        return
     try:
         admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text("select 1"))
     except OperationalError as exc:
-        yield f"PostgreSQL not reachable at {make_url(admin_url).render_as_string()}: " \
-              f"{str(exc.orig).strip().splitlines()[0]}"
+        reason = (f"PostgreSQL not reachable at {make_url(admin_url).render_as_string()}: "
+                  f"{str(exc.orig).strip().splitlines()[0]}")
+        _UNREACHABLE[admin_url] = reason
+        yield reason
         return
     name = f"hotline_test_{os.getpid()}_{secrets.token_hex(4)}"
     with admin.connect() as connection:
@@ -96,6 +101,7 @@ def _postgres_engine() -> Iterator[Engine | str]:
 
 
 _ENGINES: dict[str, Engine | str] = {}
+_UNREACHABLE: dict[str, str] = {}
 _CLEANUPS: list[Callable[[], None]] = []
 
 
@@ -129,6 +135,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+def empty_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A brand-new, empty database (not migrated) on `backend`, for migration tests."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    generator = _postgres_engine()
+    found = next(generator)
+    if isinstance(found, str):
+        if REQUIRE_ALL:
+            pytest.fail(found)
+        pytest.skip(found)
+    try:
+        yield found
+    finally:
+        next(generator, None)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from db.migrate import include_name
 from db.models import Base
 
 config = context.config
@@ -14,5 +15,6 @@ with engine.begin() as connection:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     context.run_migrations()
