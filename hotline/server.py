@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -28,8 +29,16 @@ def run_gunicorn(app: Flask, engine: Engine, *, bind: str, workers: int, threads
         # Connections opened before the fork must not be shared between workers.
         engine.dispose(close=False)
 
+    def child_exit(_server: Any, worker: Any) -> None:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Drop a dead worker's live gauges from the summed metrics.
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(worker.pid)
+
+    # No access log: step URLs carry the caller's menu choices and references.
     _Gunicorn(app, {
         "bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
         "timeout": 30, "graceful_timeout": 20, "post_fork": post_fork,
-        "accesslog": None, "errorlog": "-", "loglevel": "info",
+        "child_exit": child_exit, "accesslog": None, "errorlog": "-", "loglevel": "info",
     }).run()
