@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Call, CallEvent, Report
+from db.models import Base, Call, CallEvent, Report
 from db.outcomes import FINAL_STATUSES, CallOutcome
 
 
@@ -50,20 +52,22 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
     return call
 
 
+def _insert_new(session: Session, model: type[Base], conflict: list[str],
+                **values: object) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was added."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+                 .returning(model.__table__.c.id))  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
+
+
 def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step: str,
                result: str, digits: str | None) -> bool:
     """Insert the step's event; False when this step was already logged (a retry)."""
-    already = session.scalar(select(CallEvent.id).where(
-        CallEvent.call_id == call.id, CallEvent.step_no == step_no))
-    if already is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(CallEvent(call_id=call.id, step_no=step_no, step=step, result=result,
-                                  digits=digits, at=at))
-    except IntegrityError:
-        return False
-    return True
+    return _insert_new(session, CallEvent, ["call_id", "step_no"], call_id=call.id,
+                       step_no=step_no, step=step, result=result, digits=digits,
+                       at=at)
 
 
 def refresh_outcome(session: Session, call_id: int) -> None:
@@ -101,14 +105,14 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
     if not _add_event(session, call, at=at, step_no=step_no, step=step, result=result,
                       digits=digits):
         return
-    if language:
+    if language and call.language != language:
         call.language = language
-    if referred:
-        call.referred = True
-    if transferred:
-        call.transferred = True
-    session.flush()
-    refresh_outcome(session, call.id)
+    if (referred and not call.referred) or (transferred and not call.transferred):
+        # Only these facts of a step can change the outcome.
+        call.referred = call.referred or referred
+        call.transferred = call.transferred or transferred
+        session.flush()
+        refresh_outcome(session, call.id)
 
 
 def save_report(session: Session, key: CallKey, *, at: datetime, number: int, reference: str,
