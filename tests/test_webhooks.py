@@ -188,3 +188,18 @@ def test_no_caller_number_reaches_the_log(client, caplog) -> None:
     signed_post(client, "/twilio/voice", CALL)
     assert caplog.records, "the refused request should have been logged"
     assert all("8613800138000" not in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("+8613800138000", "+8613800138000"),
+    (" +86 138 0013 8000 ", "+8613800138000"),
+    ("+86-20-8775-6920", "+862087756920"),
+    ("Anonymous", "anonymous"),
+    ("+266696687", "anonymous"),  # Twilio's placeholder for a withheld number
+    ("", None),
+    ("not a number", "not a number"),
+])
+def test_caller_numbers_are_stored_in_e164(raw: str, stored: str | None) -> None:
+    from webhooks.params import e164
+
+    assert e164(raw) == stored

@@ -11,6 +11,9 @@ from db.calllog import CallKey
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 WITHHELD = {"anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
+# What Twilio puts in From for a withheld caller ID: ANONYMOUS, RESTRICTED, UNKNOWN,
+# BLOCKED spelled on a keypad.
+WITHHELD_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
 
 
 class BadRequest(ValueError):
@@ -28,7 +31,7 @@ def e164(raw: str | None, region: str | None = None) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    if text.lower().lstrip("+") in WITHHELD:
+    if text.lower().lstrip("+") in WITHHELD or text in WITHHELD_NUMBERS:
         return "anonymous"
     try:
         number = phonenumbers.parse(text, region)
