@@ -247,3 +247,11 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
         raise Failure(f"cannot reach {url}: {exc}") from None
     ended = "you hung up" if result.hung_up_by == "caller" else "the line hung up"
     click.echo(f"call {result.call_sid} ended ({ended}), {len(result.recordings)} recording(s)")
+
+
+# --- report, scheduler (hotline/report_cli.py; it uses the helpers above) ------------------
+
+from hotline.report_cli import report, scheduler  # noqa: E402
+
+main.add_command(report)
+main.add_command(scheduler)
