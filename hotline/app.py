@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from flask import Flask
 from sqlalchemy import Engine
 
+from console import ConsoleContext
+from console import init_app as init_console
+from console.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline.settings import Settings
 from ivr.campaign import Campaigns, load_campaigns
@@ -45,4 +48,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     init_webhooks(app, WebhookContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         auth_token=token, public_url=settings.public_url))
+    init_console(app, ConsoleContext(
+        campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token)),
+        https=(settings.public_url or "").startswith("https://"))
     return app
