@@ -1,7 +1,8 @@
 """`hotline report` and `hotline scheduler`: the daily report from the command line.
 
-Registered on the `hotline` group by hotline/cli.py. matplotlib and APScheduler
-are imported inside the commands, so the rest of the command line starts fast.
+Registered on the `hotline` group by hotline/cli.py. matplotlib (through the
+renderers) and APScheduler are imported inside the commands, so the rest of the
+command line starts fast.
 """
 
 from __future__ import annotations
@@ -9,13 +10,18 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import Engine
 
 from hotline.app import system_clock
 from hotline.cli import Failure, _campaigns, _engine, _prepare_database, _settings
 from hotline.settings import Settings
 from ivr.campaign import Campaign, Campaigns
+
+if TYPE_CHECKING:
+    from reports.mail import SmtpSettings
 
 
 def _day(text: str) -> date:
@@ -37,8 +43,9 @@ def _campaign(campaigns: Campaigns, campaign_id: str | None) -> Campaign:
     return campaigns.by_id[campaign_id]
 
 
-def _smtp(settings: Settings):  # type: ignore[no-untyped-def]
+def _smtp(settings: Settings) -> SmtpSettings:
     from reports.mail import MailConfigError, SmtpSettings
+
 
     if not settings.smtp_url or not settings.mail_from:
         raise Failure("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must be set to send reports "
@@ -58,24 +65,32 @@ def _smtp(settings: Settings):  # type: ignore[no-untyped-def]
 @click.option("--send", is_flag=True, help="e-mail it to the campaign's report_to now")
 def report(day_text: str, campaign_id: str | None, fmt: str, send: bool) -> None:
     """Print one campaign's daily report, or e-mail it with --send."""
-    from db.engine import make_session_factory
-    from reports.figures import campaign_figures
-    from reports.render import render_csv, render_html, render_json, render_text
-
     day = _day(day_text)
     settings = _settings()
     campaign = _campaign(_campaigns(settings), campaign_id)
     smtp = _smtp(settings) if send else None
     engine = _engine(settings)
+    try:
+        _report(engine, campaign, day, fmt, smtp, settings)
+    finally:
+        engine.dispose()
+
+
+def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
+            smtp: SmtpSettings | None, settings: Settings) -> None:
+    from db.engine import make_session_factory
+    from reports.figures import campaign_figures
+    from reports.render import render_csv, render_html, render_json, render_text
+
     _prepare_database(engine)
     sessions = make_session_factory(engine)
-    if send:
+    if smtp is not None:
         from reports.delivery import DeliveryContext, DeliveryError, resend
 
         if not campaign.report_to:
             raise Failure(f"campaign {campaign.id} has no report_to recipients")
-        context = DeliveryContext(sessions=sessions, campaigns=_campaigns(settings), smtp=smtp,
-                                  mail_from=settings.mail_from, clock=system_clock)
+        context = DeliveryContext(sessions=sessions, campaigns=Campaigns.of([campaign]),
+                                  smtp=smtp, mail_from=settings.mail_from, clock=system_clock)
         try:
             attempt = resend(context, campaign.id, day)
         except DeliveryError as exc:
@@ -133,3 +148,5 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
         running.start()
     except (KeyboardInterrupt, SystemExit):
         running.shutdown(wait=False)
+    finally:
+        engine.dispose()

@@ -6,7 +6,8 @@ HOTLINE_SMTP_URL says how to reach the mail server:
 - `smtp://user:pass@host:587?starttls=1`: upgrade with STARTTLS, then log in.
   (`starttls=1|true|yes`; port 587 by default when STARTTLS is asked for.)
 - `smtps://user:pass@host:465`: TLS from the first byte (implicit TLS, port 465).
-- `?timeout=SECONDS` (default 30) on any of them.
+- `?timeout=SECONDS` (default 30) on any of them; `&cafile=/path/ca.pem` to trust a
+  private certificate authority (an internal relay) instead of the system's.
 
 User name and password are percent-decoded (`%40` for `@`). A login is only
 sent over TLS unless the server is this machine: a password in clear text
@@ -48,6 +49,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    cafile: str | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SmtpSettings:
@@ -62,10 +64,10 @@ class SmtpSettings:
         if not host:
             raise MailConfigError("HOTLINE_SMTP_URL names no mail server host")
         query = parse_qs(parts.query)
-        unknown = set(query) - {"starttls", "timeout"}
+        unknown = set(query) - {"starttls", "timeout", "cafile"}
         if unknown:
             raise MailConfigError(f"HOTLINE_SMTP_URL: unknown option(s) {sorted(unknown)}; "
-                                  "use starttls=1 and timeout=SECONDS")
+                                  "use starttls=1, timeout=SECONDS, cafile=PATH")
         starttls = query.get("starttls", ["0"])[-1].lower() in TRUE
         if parts.scheme == "smtps" and starttls:
             raise MailConfigError("HOTLINE_SMTP_URL: smtps:// is TLS already; drop starttls")
@@ -81,8 +83,12 @@ class SmtpSettings:
             raise MailConfigError("HOTLINE_SMTP_URL: a login needs TLS (smtps:// or "
                                   "?starttls=1) unless the server is on this machine")
         default_port = {"ssl": 465, "starttls": 587, "plain": 25}[security]
+        cafile = query.get("cafile", [None])[-1]
+        if cafile and security == "plain":
+            raise MailConfigError("HOTLINE_SMTP_URL: cafile is for TLS; add starttls=1 or use "
+                                  "smtps://")
         return cls(host=host, port=port or default_port, security=security,
-                   username=username, password=password, timeout=timeout)
+                   username=username, password=password, timeout=timeout, cafile=cafile)
 
     def describe(self) -> str:
         """Where mail goes, without the password (for logs and the CLI)."""
@@ -114,7 +120,7 @@ def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[st
 
 def send_message(message: EmailMessage, smtp: SmtpSettings) -> None:
     """Hand the message to the server; raises smtplib.SMTPException or OSError on failure."""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=smtp.cafile)
     client: smtplib.SMTP
     if smtp.security == "ssl":
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)

@@ -4,11 +4,7 @@ a delivery context on the test database."""
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -19,12 +15,10 @@ from db.engine import make_session_factory
 from ivr.campaign import Campaigns, load_campaign, load_campaigns
 from reports.delivery import DeliveryContext
 from reports.mail import SmtpSettings
+from tests.reports.report_helpers import GZ_RECIPIENTS, MAIL_FROM, Mailbox, free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-NY_NUMBER = "+12125550100"
-GZ_RECIPIENTS = ("lead@example.org", "deputy@example.org")
-MAIL_FROM = "hotline@example.org"
 
 
 @pytest.fixture
@@ -47,34 +41,6 @@ def campaigns_dir(tmp_path: Path) -> Path:
     (folder / "guangzhou-2023.toml").write_text(seed)
     (folder / "ny-test.toml").write_text((HERE / "campaigns" / "ny-test.toml").read_text())
     return folder
-
-
-class Mailbox:
-    """What a real SMTP server (aiosmtpd) received; `refuse` makes it answer 451."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.refuse = False
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
-        if self.refuse:
-            return "451 4.3.0 mailbox temporarily unavailable"
-        with self.lock:
-            self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                  bytes(envelope.original_content or envelope.content)))
-        return "250 OK"
-
-    def messages(self) -> list[EmailMessage]:
-        with self.lock:
-            return [message_from_bytes(raw, policy=policy.default)  # type: ignore[misc]
-                    for _from, _to, raw in self.received]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -15,33 +15,10 @@ from db.engine import make_session_factory
 from db.models import Call, Report
 from hotline.cli import main
 from reports.figures import campaign_figures, hour_ranges
+from tests.reports.report_helpers import NY_NUMBER, play_a_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-NY_NUMBER = "+12125550100"
-
-
-def play_a_day(place_call, clock) -> None:  # type: ignore[no-untyped-def]
-    """1 June 2023 on the seed line: every outcome the line can give, plus neighbours."""
-    def at(moment: str, *script: object, **options: object) -> None:
-        clock.set_local(moment)
-        place_call(*script, **options)
-
-    at("2023-06-01 09:05", "1", "3", "1", "r30", "2")             # integrity, city leaders
-    at("2023-06-01 09:40", "2", "3", "2", "r50", "1", "1", "3", "r20", "2")  # two reports
-    at("2023-06-01 10:15", "1", "9", "2")                          # not listed: referred
-    at("2023-06-01 10:50", "3", "5", "4", "2")                     # out-of-scope subject
-    at("2023-06-01 11:20", "1", None, None, None)                  # silence: gave up
-    at("2023-06-01 14:00", "1", "6", "hangup")                     # hung up after a category
-    at("2023-06-01 16:30", "1", "4", "1", "hangup")                # hung up while recording
-    at("2023-06-01 18:00")                                         # closed hours
-    at("2023-06-01 23:59:30")                                      # closed, still 1 June
-    # Neighbours that must not count for the day:
-    at("2023-06-02 00:00:30")                                      # 2 June (same UTC date)
-    at("2023-05-31 23:59")                                         # 31 May, closed
-    at("2023-05-31 10:00", "1", "1", "1", "r40", "2")              # 31 May, political
-    at("2023-06-01 10:00", to_number="+12025550000")               # an unknown number
-    at("2023-06-01 10:00", "1", "r25", "2", to_number=NY_NUMBER)  # another campaign
 
 
 def test_figures_of_a_day_match_the_calls(place_call, clock, engine, campaigns):
