@@ -142,11 +142,13 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
                               smtp=smtp, mail_from=settings.mail_from, clock=system_clock,
                               catch_up_days=catch_up_days)
     running = blocking_scheduler(engine)
-    configure(running, context)
-    click.echo(f"hotline: scheduler started; mail through {smtp.describe()}", err=True)
+    startup = configure(running, context)
+    click.echo(f"hotline: scheduler starting; mail through {smtp.describe()}", err=True)
     try:
         running.start()
     except (KeyboardInterrupt, SystemExit):
         running.shutdown(wait=False)
     finally:
         engine.dispose()
+    if startup.error:
+        raise Failure(f"the scheduler stopped at start: {startup.error}")

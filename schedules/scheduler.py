@@ -66,7 +66,7 @@ def plan(campaigns: Campaigns, now: datetime) -> list[PlannedJob]:
         if not campaign.report_to:
             planned.append(PlannedJob(campaign.id, "no report_to: no daily report", None))
             continue
-        next_run = report_trigger(campaign).get_fire_time(None, now)
+        next_run = report_trigger(campaign).get_next_fire_time(None, now)
         what = (f"daily report at {campaign.report_time.strftime('%H:%M')} "
                 f"{campaign.timezone.key} to {len(campaign.report_to)} recipient(s)")
         if next_run is None:
@@ -81,20 +81,39 @@ def make_job_store(engine: Engine) -> SQLAlchemyJobStore:
     return SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
 
 
+@dataclass
+class Startup:
+    """How the start went; `error` is set when it failed and the scheduler stopped."""
+
+    error: str | None = None
+
+
 def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
-              catch_up: bool = True) -> None:
-    """Install the context; on start, sync the stored jobs with the campaigns and catch up."""
+              catch_up: bool = True) -> Startup:
+    """Install the context; on start, sync the stored jobs with the campaigns and catch up.
+
+    The work runs as the scheduler starts (its job store is open by then). APScheduler
+    only logs a listener's exception, so a failure here stops the scheduler and is
+    handed back in the returned Startup rather than leaving it running without jobs.
+    """
     jobs.install(context)
+    startup = Startup()
 
     def on_start(_event: SchedulerEvent) -> None:
-        # APScheduler fires on the wall clock, so its jobs are planned against it too.
-        sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
-        if catch_up:
-            for campaign in context.campaigns:
-                if is_scheduled(campaign):
-                    deliver_due(context, campaign.id)
+        try:
+            # APScheduler fires on the wall clock, so its jobs are planned against it too.
+            sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
+            if catch_up:
+                for campaign in context.campaigns:
+                    if is_scheduled(campaign):
+                        deliver_due(context, campaign.id)
+        except Exception as exc:
+            log.exception("the scheduler could not start")
+            startup.error = f"{type(exc).__name__}: {exc}"
+            scheduler.shutdown(wait=False)
 
     scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
+    return startup
 
 
 def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime) -> None:
@@ -107,7 +126,7 @@ def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime) -> 
             job.remove()
     for job_id, campaign in wanted.items():
         trigger = report_trigger(campaign)
-        if trigger.get_fire_time(None, now) is None:
+        if trigger.get_next_fire_time(None, now) is None:
             # Past its last report day: adding it would fail ("would never be executed").
             if scheduler.get_job(job_id):
                 scheduler.remove_job(job_id)
