@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from db.console_models import ROLES
 from db.followup import FOLLOW_UPS, MAX_NOTE, MAX_REASON
@@ -23,8 +23,7 @@ class PasswordForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    to = SelectField(choices=[(s.value, s.value) for s in FOLLOW_UPS],
-                     validators=[DataRequired()])
+    to = StringField(validators=[DataRequired(), AnyOf([s.value for s in FOLLOW_UPS])])
     expected = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(validators=[Length(max=MAX_REASON)])
 
@@ -39,7 +38,7 @@ class AssignForm(FlaskForm):
 
 class UserForm(FlaskForm):
     name = StringField(validators=[DataRequired(), Length(max=64)])
-    role = SelectField(choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    role = StringField(validators=[DataRequired(), AnyOf(ROLES)])
     password = PasswordField(validators=[DataRequired(), Length(max=1024)])
 
 
