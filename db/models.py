@@ -115,6 +115,11 @@ class Report(Base):
     follow_up: Mapped[str] = mapped_column(String(16), default="new")
     acknowledge_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Follow-up in the console (db/followup.py holds the rules).
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    follow_up_reason: Mapped[str | None] = mapped_column(String(500))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     call: Mapped[Call] = relationship(back_populates="reports")
 
@@ -124,4 +129,11 @@ class Report(Base):
         Index("ix_reports_follow_up", "follow_up"),
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
         Index("ix_reports_feedback_due", "feedback_due"),
+        Index("ix_reports_assignee", "assignee_id"),
     )
+
+
+# The console's tables (users, report activity, audit log) share this metadata; reports
+# refer to users, so they are registered whenever the call log's models are.
+import db.console_models  # noqa: E402, F401
+import db.report_models  # noqa: E402, F401  (the daily report deliveries)

@@ -10,6 +10,9 @@ from flask import Flask
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from console import ConsoleContext
+from console import init_app as init_console
+from console.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
@@ -55,6 +58,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         auth_token=token, public_url=settings.public_url,
         on_write_error=metrics.count_database_error))
+    init_console(app, ConsoleContext(
+        campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token)),
+        https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
     metrics.init_app(app, engine)
     return app

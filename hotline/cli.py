@@ -162,6 +162,101 @@ def campaigns_check(files: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+# --- users ------------------------------------------------------------------------------------
+
+@main.group()
+def users() -> None:
+    """Console users (operator, manager, admin)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Failure("--password-stdin: standard input held no password")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["operator", "manager", "admin"]))
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a console user NAME with a role."""
+    from console.accounts import AccountError, add_user
+
+    engine = _engine(_settings())
+    _prepare_database(engine)
+    password = _read_password(password_stdin)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = add_user(session, name, role, password, at=datetime.now(UTC))
+    except AccountError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"added {user.name} ({user.role})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List console users: name, role, active or disabled."""
+    from console.accounts import list_users
+
+    engine = _engine(_settings())
+    _prepare_database(engine)
+    with make_session_factory(engine)() as session:
+        for user in list_users(session):
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.name}\t{user.role}\t{state}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable NAME: they are signed out at once and can no longer sign in."""
+    _set_user_active(name, False)
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable NAME again."""
+    _set_user_active(name, True)
+
+
+def _set_user_active(name: str, active: bool) -> None:
+    from console.accounts import AccountError, set_active
+
+    engine = _engine(_settings())
+    _prepare_database(engine)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = set_active(session, name, active, at=datetime.now(UTC))
+    except AccountError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{user.name} is {'active' if active else 'disabled'}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+def users_password(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME (signs them out everywhere)."""
+    from console.accounts import AccountError, reset_password
+
+    engine = _engine(_settings())
+    _prepare_database(engine)
+    password = _read_password(password_stdin)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = reset_password(session, name, password, at=datetime.now(UTC))
+    except AccountError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"new password set for {user.name}")
+
+
 # --- export -----------------------------------------------------------------------------------
 
 @main.group()
@@ -250,3 +345,11 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
         raise Failure(f"cannot reach {url}: {exc}") from None
     ended = "you hung up" if result.hung_up_by == "caller" else "the line hung up"
     click.echo(f"call {result.call_sid} ended ({ended}), {len(result.recordings)} recording(s)")
+
+
+# --- report, scheduler (hotline/report_cli.py; it uses the helpers above) ------------------
+
+from hotline.report_cli import report, scheduler  # noqa: E402
+
+main.add_command(report)
+main.add_command(scheduler)

@@ -18,7 +18,8 @@ from ivr.campaign import Campaigns
 
 PHONE_NUMBER = re.compile(r"^\+[0-9]{4,15}$")
 CSV_FIELDS = ("call_sid", "campaign", "from", "to", "started_at", "ended_at", "status",
-              "duration_seconds", "language", "outcome", "categories", "references")
+              "duration_seconds", "language", "outcome", "categories", "references",
+              "follow_ups")
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str | None:
@@ -103,6 +104,8 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
         row = {name: record.get(name) for name in CSV_FIELDS[:10]}
         row["categories"] = ";".join(r["category"] or "" for r in record["reports"])
         row["references"] = ";".join(r["reference"] for r in record["reports"])
+        # Each report's follow-up status, in the same order as the references.
+        row["follow_ups"] = ";".join(r["follow_up"] for r in record["reports"])
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
         count += 1
     return count

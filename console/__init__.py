@@ -1,0 +1,64 @@
+"""The operator and manager console, served at /console/.
+
+Server-rendered pages that work without JavaScript. Sign-in with Flask-Login,
+CSRF tokens (Flask-WTF) on every form, roles that decide which pages a user
+may open, and an audit line for everything that matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.accounts import DEFAULT_HASHER
+from console.media import RecordingMedia
+from ivr.campaign import Campaigns
+
+PREFIX = "/console"
+csrf = CSRFProtect()
+
+
+@dataclass
+class ConsoleContext:
+    """What the console needs, handed in by the composition root."""
+
+    campaigns: Campaigns
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    media: RecordingMedia
+    hasher: PasswordHasher = field(default=DEFAULT_HASHER)
+    page_size: int = 50
+
+
+def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:
+    """Register the console; `https`: the site is served over https (Secure cookies)."""
+    from console import auth, views
+
+    app.extensions["hotline.console"] = context
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=https,
+        # CSRF is checked by the console's own before_request (the Twilio webhooks are
+        # signed instead); a token lasts a working day so a form left open still posts.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=10 * 3600,
+        WTF_CSRF_SSL_STRICT=https,
+    )
+    csrf.init_app(app)
+    manager = LoginManager()
+    manager.login_view = "console.sign_in"
+    manager.login_message = ""
+    manager.session_protection = "basic"
+    manager.user_loader(auth.load_user)
+    manager.init_app(app)
+    app.register_blueprint(views.bp)

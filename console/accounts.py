@@ -1,0 +1,177 @@
+"""Console accounts: adding, listing and disabling users, signing in, changing passwords.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106). Every
+change to an account, and every sign-in, succeeded, failed or refused by the
+throttle, goes into the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import audit, logins
+from db.console_models import ROLES, User
+
+DEFAULT_HASHER = PasswordHasher()
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing a megabyte of "password" is a cheap way to burn our CPU
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; `code` names it for the interface."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def normalise_name(name: str) -> str:
+    return name.strip().lower()
+
+
+def check_password_rules(password: str, name: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password_short",
+                           f"a password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError("password_long", f"a password has at most {MAX_PASSWORD} characters")
+    if password.strip().lower() == name:
+        raise AccountError("password_is_name", "the password must not be the user name")
+
+
+def add_user(session: Session, name: str, role: str, password: str, *, at: datetime,
+             actor: str = audit.COMMAND_LINE, address: str | None = None,
+             hasher: PasswordHasher = DEFAULT_HASHER) -> User:
+    name = normalise_name(name)
+    if not NAME.match(name):
+        raise AccountError("bad_name", "a user name is 2 to 64 lowercase letters, digits, "
+                                       "'.', '_' or '-', starting with a letter or digit")
+    if role not in ROLES:
+        raise AccountError("bad_role", f"the role is one of {', '.join(ROLES)}")
+    check_password_rules(password, name)
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise AccountError("exists", f"there is already a user {name!r}")
+    user = User(name=name, role=role, password_hash=hasher.hash(password), active=True,
+                session_token=secrets.token_hex(16), created_at=at, password_changed_at=at)
+    session.add(user)
+    session.flush()
+    audit.record(session, at=at, actor=actor, action="user_added", target=name,
+                 detail=f"role {role}", address=address)
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.name)).all()
+
+
+def find_user(session: Session, name: str) -> User | None:
+    return session.scalar(select(User).where(User.name == normalise_name(name)))
+
+
+def set_active(session: Session, name: str, active: bool, *, at: datetime,
+               actor: str = audit.COMMAND_LINE, address: str | None = None) -> User:
+    user = find_user(session, name)
+    if user is None:
+        raise AccountError("no_user", f"there is no user {normalise_name(name)!r}")
+    if user.active != active:
+        user.active = active
+        # A new token ends every session the user has open.
+        user.session_token = secrets.token_hex(16)
+        session.flush()
+        audit.record(session, at=at, actor=actor,
+                     action="user_enabled" if active else "user_disabled",
+                     target=user.name, address=address)
+    return user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    throttled_until: datetime | None = None
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verifying against this when the name is unknown keeps the answer's timing the same.
+    return hasher.hash(secrets.token_hex(16))
+
+
+def sign_in(session: Session, name: str, password: str, *, address: str, at: datetime,
+            hasher: PasswordHasher = DEFAULT_HASHER) -> SignIn:
+    """Check a sign-in; record it (and throttle) whatever the result."""
+    name = normalise_name(name)[:64]
+    throttle = logins.check(session, name, address, at)
+    if throttle.refused:
+        logins.record_attempt(session, name, address, at, logins.THROTTLED)
+        audit.record(session, at=at, actor=name or "?", action="sign_in_throttled",
+                     address=address)
+        return SignIn(None, throttled_until=throttle.until)
+    user = session.scalar(select(User).where(User.name == name))
+    stored = user.password_hash if user else _dummy_hash(hasher)
+    ok = _verify(hasher, stored, password[:MAX_PASSWORD])
+    if user is None or not user.active or not ok:
+        logins.record_attempt(session, name, address, at, logins.FAILED)
+        reason = ("unknown user" if user is None else
+                  "account disabled" if not user.active else "wrong password")
+        audit.record(session, at=at, actor=name or "?", action="sign_in_failed",
+                     detail=reason, address=address)
+        return SignIn(None)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    logins.record_attempt(session, name, address, at, logins.OK)
+    audit.record(session, at=at, actor=name, action="sign_in", address=address)
+    return SignIn(user)
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(session: Session, user: User, current: str, new: str, *, at: datetime,
+                    address: str | None = None,
+                    hasher: PasswordHasher = DEFAULT_HASHER) -> None:
+    if not _verify(hasher, user.password_hash, current[:MAX_PASSWORD]):
+        raise AccountError("wrong_password", "the current password is wrong")
+    check_password_rules(new, user.name)
+    if new == current:
+        raise AccountError("password_same", "the new password is the same as the old one")
+    _set_password(user, new, at, hasher)
+    session.flush()
+    audit.record(session, at=at, actor=user.name, action="password_changed",
+                 target=user.name, address=address)
+
+
+def reset_password(session: Session, name: str, new: str, *, at: datetime,
+                   actor: str = audit.COMMAND_LINE, address: str | None = None,
+                   hasher: PasswordHasher = DEFAULT_HASHER) -> User:
+    """An administrator sets a new password (the user forgot theirs)."""
+    user = find_user(session, name)
+    if user is None:
+        raise AccountError("no_user", f"there is no user {normalise_name(name)!r}")
+    check_password_rules(new, user.name)
+    _set_password(user, new, at, hasher)
+    session.flush()
+    audit.record(session, at=at, actor=actor, action="password_reset", target=user.name,
+                 address=address)
+    return user
+
+
+def _set_password(user: User, new: str, at: datetime, hasher: PasswordHasher) -> None:
+    user.password_hash = hasher.hash(new)
+    user.password_changed_at = at
+    # Other browsers signed in with the old password are signed out.
+    user.session_token = secrets.token_hex(16)

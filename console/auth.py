@@ -1,0 +1,109 @@
+"""Who is signed in, what their role lets them open, and the request's database session."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.console_models import User
+
+if TYPE_CHECKING:
+    from console import ConsoleContext
+
+# What each role may open. Admins run the system but do not read reports: the people
+# who called in are best protected when as few people as possible can hear them.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "operator": frozenset({"calls"}),
+    "manager": frozenset({"calls", "stats"}),
+    "admin": frozenset({"admin"}),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in user, detached from any database session."""
+
+    id: int
+    name: str
+    role: str
+    session_token: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        # The token is part of the id: changing it ends every session of this user.
+        return f"{self.id}:{self.session_token}"
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @classmethod
+    def of(cls, user: User) -> ConsoleUser:
+        return cls(user.id, user.name, user.role, user.session_token)
+
+
+def context() -> ConsoleContext:
+    return current_app.extensions["hotline.console"]
+
+
+def db() -> Session:
+    """The request's session, closed at the end of the request."""
+    if "console_db" not in g:
+        g.console_db = context().sessions()
+    return g.console_db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("console_db", None)
+    if session is not None:
+        session.close()
+
+
+def load_user(user_id: str) -> ConsoleUser | None:
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db().scalar(select(User).where(User.id == int(ident)))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return ConsoleUser.of(user)
+
+
+def me() -> User:
+    """The signed-in user's row in the request's session."""
+    user = db().get(User, current_user.id)
+    if user is None:
+        abort(403)
+    return user
+
+
+def address() -> str:
+    return (request.remote_addr or "unknown")[:64]
+
+
+def requires(permission: str | None = None) -> Callable[[F], F]:
+    """Signed-out visitors go to the sign-in page; a role without `permission` gets 403."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if permission is not None and not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

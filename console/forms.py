@@ -1,0 +1,46 @@
+"""The console's forms. Every one carries Flask-WTF's CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from db.console_models import ROLES
+from db.followup import FOLLOW_UPS, MAX_NOTE, MAX_REASON
+
+
+class SignInForm(FlaskForm):
+    name = StringField(validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(validators=[DataRequired(), Length(max=1024)])
+
+
+class StatusForm(FlaskForm):
+    to = StringField(validators=[DataRequired(), AnyOf([s.value for s in FOLLOW_UPS])])
+    expected = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(validators=[Length(max=MAX_REASON)])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(validators=[DataRequired(), Length(max=MAX_NOTE)])
+
+
+class AssignForm(FlaskForm):
+    assignee = StringField(validators=[Length(max=64)])  # a user name; empty: nobody
+
+
+class UserForm(FlaskForm):
+    name = StringField(validators=[DataRequired(), Length(max=64)])
+    role = StringField(validators=[DataRequired(), AnyOf(ROLES)])
+    password = PasswordField(validators=[DataRequired(), Length(max=1024)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token is needed."""

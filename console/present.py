@@ -1,0 +1,72 @@
+"""How things look in the console: masked numbers, local times, labels, timeline lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from console.i18n import translate
+from db.models import CallEvent
+from ivr.campaign import Campaign, Campaigns
+
+UTC_ZONE = ZoneInfo("UTC")
+# The console speaks Chinese or English; campaign labels are kept per spoken language.
+LABEL_LANGUAGE = {"zh": "cmn", "en": "en"}
+
+
+def mask_number(number: str | None) -> str:
+    """Only the last four digits, for lists that anyone looking over a shoulder can see."""
+    if not number:
+        return "—"
+    return "•••• " + number[-4:] if len(number) > 4 else "••••"
+
+
+def zone_of(campaigns: Campaigns, campaign_id: str | None) -> ZoneInfo:
+    campaign = campaigns.by_id.get(campaign_id or "")
+    return campaign.timezone if campaign else UTC_ZONE
+
+
+def local(moment: datetime | None, zone: ZoneInfo, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime(pattern)
+
+
+def label(campaign: Campaign | None, kind: str, item_id: str | None, lang: str) -> str:
+    """A category's or subject's label from the campaign file, in the console's language."""
+    if not item_id:
+        return "—"
+    if campaign is None:
+        return item_id
+    found = (campaign.category_by_id(item_id) if kind == "category"
+             else campaign.subject_by_id(item_id))
+    if found is None:
+        return item_id
+    wanted = LABEL_LANGUAGE.get(lang, "en")
+    return found.label.get(wanted) or found.label.get("en") or next(iter(found.label.values()))
+
+
+def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> str:
+    """One line of the timeline: what the caller heard and what they pressed."""
+    result = event.result or ""
+    base, _, extra = result.partition(":")
+    key = f" ({translate(lang, 'key')} {event.digits})" if event.digits else ""
+    if base == "category":
+        return translate(lang, "ev_category", label=label(campaign, "category", extra, lang)) + key
+    if base == "subject":
+        return translate(lang, "ev_subject", label=label(campaign, "subject", extra, lang)) + key
+    if base == "language":
+        return translate(lang, "ev_language", language=translate(lang, f"lang_{extra}")) + key
+    if base == "operator_unanswered":
+        return translate(lang, "ev_operator_unanswered", status=extra)
+    text = translate(lang, f"ev_{base}", default=result)
+    if extra == "gave_up":
+        text += " — " + translate(lang, "ev_gave_up")
+    return text + key
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"

@@ -1,0 +1,63 @@
+"""The audit log: append a line, read lines back newest first. Nothing else.
+
+Each line is written in the same transaction as the action it records, so an
+action that did not happen leaves no line and one that did cannot lose it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from db.console_models import AuditEvent
+
+COMMAND_LINE = "(command line)"
+
+ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "password_changed",
+           "recording_played", "export", "status_changed", "assigned", "note_added",
+           "user_added", "user_disabled", "user_enabled", "password_reset")
+
+
+def record(session: Session, *, at: datetime, actor: str, action: str,
+           target: str | None = None, detail: str | None = None,
+           address: str | None = None) -> AuditEvent:
+    event = AuditEvent(at=at, actor=actor[:64], action=action, target=(target or None),
+                       detail=detail[:512] if detail else None, address=address)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    start: datetime | None = None  # inclusive, aware
+    end: datetime | None = None    # exclusive, aware
+
+
+def read(session: Session, where: AuditFilter, *, before: tuple[datetime, int] | None = None,
+         limit: int = 100) -> Sequence[AuditEvent]:
+    """Lines newest first; `before` is the (at, id) of the last line of the previous page."""
+    query = select(AuditEvent)
+    if where.actor:
+        query = query.where(AuditEvent.actor == where.actor)
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    if where.start:
+        query = query.where(AuditEvent.at >= where.start)
+    if where.end:
+        query = query.where(AuditEvent.at < where.end)
+    if before is not None:
+        query = query.where(tuple_(AuditEvent.at, AuditEvent.id) <
+                            tuple_(literal(before[0], AuditEvent.at.type), before[1]))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return session.scalars(query).all()
+
+
+def actors(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)))

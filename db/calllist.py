@@ -1,0 +1,148 @@
+"""The console's call list: filters, keyset pages, counts per outcome, the filtered export.
+
+Pages are keyset pages on (started_at, id), newest first: a page is one
+index range scan however deep it is, so the hundredth page of a million calls
+costs what the first does. Counts are one GROUP BY in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from db.followup import overdue_clause
+from db.models import Call, Report
+from db.queries import Window, windows_clause
+
+Cursor = tuple[datetime, int]  # (started_at, id) of a call
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """What the operator asked for; every field None means 'any'."""
+
+    windows: Sequence[Window] | None = None  # campaign and local date range, as UTC windows
+    outcome: str | None = None
+    category: str | None = None
+    subject: str | None = None
+    follow_up: str | None = None   # a follow-up status, or "overdue"
+    assignee_id: int | None = None
+    from_number: str | None = None
+    reference: str | None = None
+    now: datetime | None = None    # what "overdue" is measured against
+
+
+@dataclass(frozen=True)
+class Page:
+    calls: list[Call]
+    older: Cursor | None  # cursor for the next (older) page, None on the last
+    newer: Cursor | None  # cursor for the previous (newer) page, None on the first
+
+
+def _report_clauses(where: CallFilter) -> list[ColumnElement[bool]]:
+    parts: list[ColumnElement[bool]] = []
+    if where.category:
+        parts.append(Report.category == where.category)
+    if where.subject:
+        parts.append(Report.subject == where.subject)
+    if where.follow_up == "overdue":
+        if where.now is None:
+            raise ValueError("an overdue filter needs `now`")
+        parts.append(overdue_clause(where.now))
+    elif where.follow_up:
+        parts.append(Report.follow_up == where.follow_up)
+    if where.assignee_id is not None:
+        parts.append(Report.assignee_id == where.assignee_id)
+    if where.reference:
+        parts.append(Report.reference == where.reference)
+    return parts
+
+
+def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True) -> Select:  # type: ignore[type-arg]
+    if where.windows is not None:
+        query = query.where(windows_clause(where.windows))
+    if with_outcome and where.outcome:
+        query = query.where(Call.outcome == where.outcome)
+    if where.from_number:
+        query = query.where(Call.from_number == where.from_number)
+    report_parts = _report_clauses(where)
+    if report_parts:
+        # One report must match every report filter (not one report each).
+        query = query.where(exists().where(Report.call_id == Call.id, *report_parts))
+    return query
+
+
+def _key(cursor: Cursor) -> ColumnElement[tuple[datetime, int]]:
+    return tuple_(literal(cursor[0], Call.started_at.type), literal(cursor[1]))
+
+
+def page(session: Session, where: CallFilter, *, older_than: Cursor | None = None,
+         newer_than: Cursor | None = None, size: int = 50) -> Page:
+    """One page of calls newest first, with their reports loaded."""
+    key = tuple_(Call.started_at, Call.id)
+    query = _filtered(select(Call).options(selectinload(Call.reports)), where)
+    if newer_than is not None:
+        # Walk forwards from the cursor, then show the page newest first again.
+        rows = list(session.scalars(query.where(key > _key(newer_than))
+                                    .order_by(Call.started_at, Call.id).limit(size + 1)))
+        more_newer = len(rows) > size
+        calls = list(reversed(rows[:size]))
+        has_older = True
+        has_newer = more_newer
+    else:
+        if older_than is not None:
+            query = query.where(key < _key(older_than))
+        rows = list(session.scalars(query.order_by(Call.started_at.desc(), Call.id.desc())
+                                    .limit(size + 1)))
+        calls = rows[:size]
+        has_older = len(rows) > size
+        has_newer = older_than is not None
+    return Page(
+        calls=calls,
+        older=(calls[-1].started_at, calls[-1].id) if calls and has_older else None,
+        newer=(calls[0].started_at, calls[0].id) if calls and has_newer else None,
+    )
+
+
+def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
+    """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
+    query = _filtered(select(Call.outcome, func.count()).select_from(Call), where,
+                      with_outcome=False).group_by(Call.outcome)
+    return {outcome: count for outcome, count in session.execute(query)}
+
+
+def iter_filtered(session: Session, where: CallFilter, batch: int = 1000) -> Iterator[Call]:
+    """Every call of the filter oldest first (the export's order), streamed in batches."""
+    query = _filtered(select(Call).options(selectinload(Call.reports)), where) \
+        .order_by(Call.started_at, Call.id)
+    for partition in session.execute(query.execution_options(yield_per=batch)).scalars() \
+            .partitions():
+        yield from partition
+
+
+def call_for_reference(session: Session, reference: str) -> Call | None:
+    return session.scalar(select(Call).join(Report).where(Report.reference == reference))
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    by_category: dict[str | None, int]
+    by_follow_up: dict[str, int]
+    overdue: int
+
+
+def report_figures(session: Session, where: CallFilter, now: datetime) -> ReportFigures:
+    """Reports of the filtered calls: per category, per follow-up status, and overdue."""
+    calls = _filtered(select(Call.id), where).subquery()
+    in_range = Report.call_id.in_(select(calls.c.id))
+    by_category = {category: count for category, count in session.execute(
+        select(Report.category, func.count()).where(in_range).group_by(Report.category))}
+    by_follow_up = {status: count for status, count in session.execute(
+        select(Report.follow_up, func.count()).where(in_range).group_by(Report.follow_up))}
+    overdue = session.scalar(select(func.count()).select_from(Report).where(
+        in_range, overdue_clause(now))) or 0
+    return ReportFigures(by_category, by_follow_up, overdue)

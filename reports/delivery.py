@@ -1,0 +1,281 @@
+"""Delivering each campaign's daily report once, catching up, and retrying failures.
+
+The `daily_reports` row for (campaign, day) is claimed before anything is sent,
+by inserting it: the database's unique constraint lets exactly one claimant
+win, whether the others are a restarted scheduler, a second scheduler or a
+misfired job. The SMTP conversation happens outside any transaction; its
+result is written back to the row (sent, or retrying with the next attempt's
+time, or failed after the last attempt).
+
+A row left in `sending` (the process died mid-send) is never sent again by
+itself, because the server may already have accepted the message; a manager
+re-sends it from the console or with `hotline report --send` when it did not
+arrive. Re-sending on purpose is always allowed.
+
+Which days are due: the report of local day D is due from D's `report_time`
+on. On start (and at every run) the scheduler catches up at most
+`catch_up_days` days before the latest due day, never days before `opens`,
+and sends nothing once the campaign is more than REPORT_DAYS_AFTER_CLOSE days
+past `closes`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.report_models import DailyReport, DeliveryState
+from ivr.campaign import Campaign, Campaigns
+from reports.figures import campaign_figures
+from reports.mail import SmtpSettings, build_message, send_message
+
+log = logging.getLogger("hotline.reports")
+
+REPORT_DAYS_AFTER_CLOSE = 7
+DEFAULT_CATCH_UP_DAYS = 3
+# Waits after the 1st, 2nd, … failed attempt; after the last one the report is `failed`.
+RETRY_BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=45),
+                 timedelta(hours=2), timedelta(hours=6))
+MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
+
+Clock = Callable[[], datetime]
+Sender = Callable[[EmailMessage, SmtpSettings], None]
+
+
+class DeliveryError(RuntimeError):
+    """A report cannot be sent at all (no mail server set, no recipients)."""
+
+
+@dataclass(frozen=True)
+class DeliveryContext:
+    """Everything a delivery needs, built once by the process that sends."""
+
+    sessions: sessionmaker[Session]
+    campaigns: Campaigns
+    smtp: SmtpSettings | None
+    mail_from: str | None
+    clock: Clock
+    catch_up_days: int = DEFAULT_CATCH_UP_DAYS
+    worker: str = f"{socket.gethostname()}:{os.getpid()}"
+    sender: Sender = send_message
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery call did: for the CLI's line and the scheduler's log."""
+
+    campaign_id: str
+    day: date
+    state: str  # a DeliveryState, or "taken" when another claimant holds the row
+    error: str | None = None
+
+
+def reports_wanted(campaign: Campaign, today: date) -> bool:
+    """False once the campaign is more than REPORT_DAYS_AFTER_CLOSE days past `closes`."""
+    return today <= campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE)
+
+
+def is_scheduled(campaign: Campaign) -> bool:
+    return campaign.report_time is not None and bool(campaign.report_to)
+
+
+def due_days(campaign: Campaign, now: datetime, catch_up_days: int) -> list[date]:
+    """The local days whose report is due at `now`, oldest first, within the limits."""
+    if not is_scheduled(campaign):
+        return []
+    assert campaign.report_time is not None
+    local = now.astimezone(campaign.timezone)
+    if not reports_wanted(campaign, local.date()):
+        return []
+    latest = local.date() if local.time() >= campaign.report_time else \
+        local.date() - timedelta(days=1)
+    first = latest - timedelta(days=catch_up_days)
+    if campaign.opens is not None:
+        first = max(first, campaign.opens)
+    last = min(latest, campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE))
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def deliver_due(context: DeliveryContext, campaign_id: str) -> list[Attempt]:
+    """Send every due report of the campaign that nobody has claimed yet (idempotent).
+
+    This is the scheduled job, the catch-up on start and a misfired run alike.
+    """
+    campaign = context.campaigns.by_id.get(campaign_id)
+    if campaign is None:
+        log.warning("daily report: campaign %s is no longer configured; nothing sent",
+                    campaign_id)
+        return []
+    now = context.clock()
+    days = due_days(campaign, now, context.catch_up_days)
+    if not days:
+        return []
+    with context.sessions() as session:
+        claimed = set(session.scalars(select(DailyReport.day).where(
+            DailyReport.campaign_id == campaign.id, DailyReport.day.in_(days))))
+    attempts = []
+    local_today = now.astimezone(campaign.timezone).date()
+    for day in days:
+        if day in claimed:
+            continue
+        trigger = "schedule" if day >= local_today - timedelta(days=1) else "catch_up"
+        attempts.append(_claim_and_send(context, campaign, day, trigger))
+    return attempts
+
+
+def _claim_and_send(context: DeliveryContext, campaign: Campaign, day: date, trigger: str
+                    ) -> Attempt:
+    now = context.clock()
+    row = DailyReport(campaign_id=campaign.id, day=day, state=DeliveryState.SENDING.value,
+                      attempts=1, sends=0, recipients=len(campaign.report_to), trigger=trigger,
+                      claimed_by=context.worker, created_at=now, last_attempt_at=now)
+    try:
+        with context.sessions() as session, session.begin():
+            session.add(row)
+    except IntegrityError:
+        return Attempt(campaign.id, day, "taken")
+    return _send_claimed(context, campaign, day, row.id, attempts=1)
+
+
+def retry_failed(context: DeliveryContext) -> list[Attempt]:
+    """Try again every report whose retry time has come; each claimed by a guarded UPDATE."""
+    now = context.clock()
+    with context.sessions() as session:
+        waiting = session.execute(select(
+            DailyReport.id, DailyReport.campaign_id, DailyReport.day, DailyReport.attempts,
+        ).where(DailyReport.state == DeliveryState.RETRYING.value,
+                DailyReport.next_attempt_at <= now)).all()
+    attempts = []
+    for row_id, campaign_id, day, seen_attempts in waiting:
+        campaign = context.campaigns.by_id.get(campaign_id)
+        if campaign is None or not reports_wanted(campaign, now.astimezone(
+                campaign.timezone).date()):
+            _finish(context, row_id, DeliveryState.FAILED, error="reports no longer wanted "
+                    "(campaign removed or past its last report day)")
+            attempts.append(Attempt(campaign_id, day, DeliveryState.FAILED.value))
+            continue
+        with context.sessions() as session, session.begin():
+            won = session.execute(
+                update(DailyReport).where(
+                    DailyReport.id == row_id,
+                    DailyReport.state == DeliveryState.RETRYING.value,
+                    DailyReport.attempts == seen_attempts)
+                .values(state=DeliveryState.SENDING.value, attempts=seen_attempts + 1,
+                        trigger="retry", claimed_by=context.worker, last_attempt_at=now,
+                        next_attempt_at=None)
+                .execution_options(synchronize_session=False)).rowcount == 1
+        if not won:
+            attempts.append(Attempt(campaign_id, day, "taken"))
+            continue
+        attempts.append(_send_claimed(context, campaign, day, row_id,
+                                      attempts=seen_attempts + 1))
+    return attempts
+
+
+def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
+    """Send the report now, on purpose, whatever its row says (CLI --send, the console).
+
+    A failed manual send starts a fresh series of retries.
+    """
+    campaign = context.campaigns.by_id.get(campaign_id)
+    if campaign is None:
+        raise DeliveryError(f"no campaign {campaign_id!r}")
+    now = context.clock()
+    with context.sessions() as session, session.begin():
+        row = session.scalar(select(DailyReport).where(
+            DailyReport.campaign_id == campaign.id, DailyReport.day == day)
+            .with_for_update())
+        if row is None:
+            row = DailyReport(campaign_id=campaign.id, day=day, sends=0, created_at=now)
+            session.add(row)
+        row.state = DeliveryState.SENDING.value
+        row.attempts = 1
+        row.trigger = "manual"
+        row.claimed_by = context.worker
+        row.recipients = len(campaign.report_to)
+        row.last_attempt_at = now
+        row.next_attempt_at = None
+        try:
+            session.flush()
+        except IntegrityError:
+            raise DeliveryError("another process is creating this report's row; "
+                                "try again in a moment") from None
+        row_id = row.id
+    return _send_claimed(context, campaign, day, row_id, attempts=1)
+
+
+def _send_claimed(context: DeliveryContext, campaign: Campaign, day: date, row_id: int, *,
+                  attempts: int) -> Attempt:
+    """Compute, render and send the claimed report; record how it went."""
+    try:
+        if context.smtp is None or not context.mail_from:
+            raise DeliveryError("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must both be set")
+        if not campaign.report_to:
+            raise DeliveryError(f"campaign {campaign.id} has no report_to recipients")
+        with context.sessions() as session:
+            figures = campaign_figures(session, campaign, day, context.clock())
+        message = build_message(figures, mail_from=context.mail_from,
+                                recipients=campaign.report_to)
+        context.sender(message, context.smtp)
+    except (smtplib.SMTPException, OSError, DeliveryError) as exc:
+        error = _describe(exc)
+        if attempts < MAX_ATTEMPTS:
+            retry_at = context.clock() + RETRY_BACKOFF[attempts - 1]
+            _finish(context, row_id, DeliveryState.RETRYING, error=error, next_at=retry_at)
+            log.warning("daily report %s %s: attempt %d failed (%s); next try at %s",
+                        campaign.id, day, attempts, error, retry_at.isoformat())
+            return Attempt(campaign.id, day, DeliveryState.RETRYING.value, error)
+        _finish(context, row_id, DeliveryState.FAILED, error=error)
+        log.error("daily report %s %s: attempt %d failed (%s); giving up", campaign.id, day,
+                  attempts, error)
+        return Attempt(campaign.id, day, DeliveryState.FAILED.value, error)
+    _finish(context, row_id, DeliveryState.SENT, figures=json.dumps(figures.to_json()))
+    log.info("daily report %s %s: sent to %d recipient(s)", campaign.id, day,
+             len(campaign.report_to))
+    return Attempt(campaign.id, day, DeliveryState.SENT.value)
+
+
+def _finish(context: DeliveryContext, row_id: int, state: DeliveryState, *,
+            error: str | None = None, next_at: datetime | None = None,
+            figures: str | None = None) -> None:
+    values: dict[str, object] = {"state": state.value, "last_error": error,
+                                 "next_attempt_at": next_at}
+    if state is DeliveryState.SENT:
+        values |= {"sent_at": context.clock(), "sends": DailyReport.sends + 1,
+                   "figures": figures}
+    with context.sessions() as session, session.begin():
+        session.execute(update(DailyReport).where(DailyReport.id == row_id).values(**values)
+                        .execution_options(synchronize_session=False))
+
+
+def _describe(exc: BaseException) -> str:
+    """The error for the console: its kind and the server's words, never the message body."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        detail = f"{exc.smtp_code} {text}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = f"{len(exc.recipients)} recipient(s) refused"
+    else:
+        detail = str(exc)
+    return f"{type(exc).__name__}: {detail}"[:500]
+
+
+def delivery_rows(session: Session, campaign_id: str | None = None, limit: int = 60
+                  ) -> Sequence[DailyReport]:
+    """The latest delivery records, newest day first (for the console and the CLI)."""
+    query = select(DailyReport).order_by(DailyReport.day.desc(), DailyReport.campaign_id)
+    if campaign_id is not None:
+        query = query.where(DailyReport.campaign_id == campaign_id)
+    return session.scalars(query.limit(limit)).all()

@@ -1,0 +1,290 @@
+"""The daily report's figures, every one an aggregate computed by the database.
+
+A report covers one campaign and one local day: midnight to midnight in the
+campaign's time zone (23 or 25 hours on a daylight-saving change). Calls belong
+to the day they started on, and reports to their call's day, as in the call log
+export. "So far" is the campaign from its first call up to the end of that day.
+
+Nothing here loops over calls in Python: each figure is a GROUP BY or an
+aggregate, so the cost follows the indexes, not the size of the log (see
+bench/report.py for the timing on a million calls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from db.models import Call, CallEvent, Report
+from db.outcomes import REFUSALS, CallOutcome
+from ivr.campaign import Campaign
+
+FOLLOW_UP_STATES = ("new", "acknowledged", "in_review", "referred", "closed")
+# Feedback is outstanding until the report is referred or closed (the console's rule).
+FEEDBACK_DONE = ("referred", "closed")
+HOURS = tuple(f"{hour:02d}" for hour in range(24))
+_STEP = timedelta(minutes=15)  # every zone's offset from UTC is a multiple of 15 minutes
+
+
+@dataclass(frozen=True)
+class Recordings:
+    count: int
+    seconds_total: int
+    seconds_median: float | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    by_state: Mapping[str, int]
+    overdue_acknowledgement: int
+    overdue_feedback: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one span of time (a day, or the campaign so far)."""
+
+    calls: int
+    outcomes: Mapping[str, int]
+    categories: Mapping[str, int]
+    subjects: Mapping[str, int]
+    reports: int
+    recordings: Recordings
+    gave_up_before_category: int
+    follow_up: FollowUp
+
+    @property
+    def turned_away(self) -> int:
+        return sum(self.outcomes.get(outcome.value, 0) for outcome in REFUSALS)
+
+    @property
+    def answered(self) -> int:
+        return self.calls - self.turned_away
+
+
+@dataclass(frozen=True)
+class DailyFigures:
+    campaign_id: str
+    campaign_name: str
+    day: date
+    timezone: str
+    start: datetime  # aware UTC; the local midnight that opens the day
+    end: datetime    # aware UTC; the next local midnight
+    generated_at: datetime  # overdue follow-ups are counted as of this moment
+    today: Figures
+    hourly: Mapping[str, int]
+    so_far: Figures
+    category_labels: Mapping[str, str] = field(default_factory=dict)
+    subject_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        zone = ZoneInfo(self.timezone)
+        data: dict[str, Any] = {
+            "campaign": self.campaign_id,
+            "campaign_name": self.campaign_name,
+            "date": self.day.isoformat(),
+            "timezone": self.timezone,
+            "from": self.start.astimezone(zone).isoformat(timespec="seconds"),
+            "until": self.end.astimezone(zone).isoformat(timespec="seconds"),
+            "generated_at": self.generated_at.astimezone(zone).isoformat(timespec="seconds"),
+        }
+        data |= _figures_json(self.today)
+        data["hourly"] = dict(self.hourly)
+        data["so_far"] = _figures_json(self.so_far)
+        return data
+
+
+def _figures_json(figures: Figures) -> dict[str, Any]:
+    return {
+        "calls": figures.calls,
+        "answered": figures.answered,
+        "turned_away": figures.turned_away,
+        "outcomes": dict(figures.outcomes),
+        "categories": dict(figures.categories),
+        "subjects": dict(figures.subjects),
+        "reports": figures.reports,
+        "recordings": {
+            "count": figures.recordings.count,
+            "seconds_total": figures.recordings.seconds_total,
+            "seconds_median": figures.recordings.seconds_median,
+        },
+        "gave_up_before_category": figures.gave_up_before_category,
+        "follow_up": dict(figures.follow_up.by_state) | {"overdue": {
+            "acknowledgement": figures.follow_up.overdue_acknowledgement,
+            "feedback": figures.follow_up.overdue_feedback,
+        }},
+    }
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which `day` begins in `zone`."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone)
+
+
+def hour_ranges(day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime, int]]:
+    """The day cut into UTC ranges by local hour: [(start, end, local hour), ...].
+
+    On a spring-forward day one hour has no range; on a fall-back day the
+    repeated hour's range is two hours long. Zones with half-hour offsets are
+    handled too, since the cut is made where the local hour changes.
+    """
+    start, end = day_bounds(day, zone)
+    ranges: list[tuple[datetime, datetime, int]] = []
+    range_start, moment = start, start
+    label = _local_hour(moment, day, zone)
+    while moment < end:
+        hour = _local_hour(moment, day, zone)
+        if hour != label:
+            ranges.append((range_start, moment, label))
+            range_start, label = moment, hour
+        moment += _STEP
+    ranges.append((range_start, end, label))
+    return ranges
+
+
+def _local_hour(moment: datetime, day: date, zone: ZoneInfo) -> int:
+    local = moment.astimezone(zone)
+    # Where a zone skips its midnight the day starts at 01:00; never label into another day.
+    if local.date() < day:
+        return 0
+    if local.date() > day:
+        return 23
+    return local.hour
+
+
+def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: ZoneInfo,
+            day: date, now: datetime, category_ids: tuple[str, ...] = (),
+            subject_ids: tuple[str, ...] = (),
+            category_labels: Mapping[str, str] | None = None,
+            subject_labels: Mapping[str, str] | None = None) -> DailyFigures:
+    """The report of `campaign_id` for local `day`; follow-ups overdue as of `now`.
+
+    `category_ids` / `subject_ids` are the campaign's, listed (with 0) even when
+    no report names them, in the campaign's order.
+    """
+    start, end = day_bounds(day, zone)
+    in_day = and_(Call.campaign_id == campaign_id, Call.started_at >= start,
+                  Call.started_at < end)
+    so_far = and_(Call.campaign_id == campaign_id, Call.started_at < end)
+    return DailyFigures(
+        campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
+        start=start, end=end, generated_at=now,
+        today=_figures(session, in_day, now, category_ids, subject_ids),
+        hourly=_hourly(session, in_day, day, zone),
+        so_far=_figures(session, so_far, now, category_ids, subject_ids),
+        category_labels=dict(category_labels or {}), subject_labels=dict(subject_labels or {}),
+    )
+
+
+def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
+             category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
+    outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
+    for outcome, count in session.execute(
+            select(Call.outcome, func.count()).where(calls).group_by(Call.outcome)):
+        outcomes[outcome] = count
+
+    reports = select(Report).join(Call, Report.call_id == Call.id).where(calls).subquery()
+    categories = _counted(session, reports.c.category, reports, category_ids)
+    subjects = _counted(session, reports.c.subject, reports, subject_ids)
+    report_count = session.scalar(select(func.count()).select_from(reports)) or 0
+
+    recorded = reports.c.recording_status == "completed"
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(reports.c.recording_seconds), 0))
+        .where(recorded)).one()
+    median = _median(session, reports.c.recording_seconds, recorded, count)
+
+    chose_category = exists().where(CallEvent.call_id == Call.id,
+                                    CallEvent.result.like("category:%"))
+    gave_up = session.scalar(select(func.count()).select_from(Call).where(
+        calls, Call.outcome == CallOutcome.ABANDONED.value, ~chose_category)) or 0
+
+    by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
+    for state, state_count in session.execute(
+            select(reports.c.follow_up, func.count()).group_by(reports.c.follow_up)):
+        by_state[state] = state_count
+    overdue_ack, overdue_feedback = session.execute(select(
+        func.coalesce(func.sum(case((and_(reports.c.follow_up == "new",
+                                          reports.c.acknowledge_due < now), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(reports.c.follow_up.not_in(FEEDBACK_DONE),
+                                          reports.c.feedback_due < now), 1), else_=0)), 0),
+    )).one()
+
+    return Figures(
+        calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
+        subjects=subjects, reports=report_count,
+        recordings=Recordings(count=count, seconds_total=int(total), seconds_median=median),
+        gave_up_before_category=gave_up,
+        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=int(overdue_ack),
+                           overdue_feedback=int(overdue_feedback)),
+    )
+
+
+# A campaign's calls never have the outcome "unknown_number" (those calls have no campaign).
+_CAMPAIGN_OUTCOMES = frozenset(CallOutcome) - {CallOutcome.UNKNOWN_NUMBER}
+
+
+def _counted(session: Session, column: Any, reports: Any, known: tuple[str, ...]
+             ) -> dict[str, int]:
+    counts = dict.fromkeys(known, 0)
+    for key, count in session.execute(
+            select(column, func.count()).select_from(reports).group_by(column)):
+        # A report saved without a subject (a campaign without subjects) has none to count.
+        if key is not None:
+            counts[key] = count
+    return counts
+
+
+def _median(session: Session, column: Any, where: ColumnElement[bool], count: int
+            ) -> float | None:
+    """The median by ORDER BY … LIMIT/OFFSET: portable, and reads one or two rows back."""
+    if not count:
+        return None
+    middle = session.scalars(select(column).where(where).order_by(column)
+                             .limit(2 - count % 2).offset((count - 1) // 2)).all()
+    return sum(middle) / len(middle)
+
+
+def _hourly(session: Session, calls: ColumnElement[bool], day: date, zone: ZoneInfo
+            ) -> dict[str, int]:
+    """Calls by local hour: each call's hour found by UTC range, grouped in the database."""
+    ranges = hour_ranges(day, zone)
+    bucket = case(*[(Call.started_at < end, hour) for _start, end, hour in ranges[:-1]],
+                  else_=ranges[-1][2])
+    # Grouping on a subquery's column: PostgreSQL would not see two copies of a CASE
+    # with bound parameters (one in SELECT, one in GROUP BY) as the same expression.
+    hours = select(bucket.label("hour")).where(calls).subquery()
+    counts = dict.fromkeys(HOURS, 0)
+    for hour, count in session.execute(
+            select(hours.c.hour, func.count()).group_by(hours.c.hour)):
+        counts[f"{int(hour):02d}"] += count
+    return counts
+
+
+def report_language(campaign: Campaign) -> str:
+    """Managers read the report in English when the campaign has it, else its first language."""
+    return "en" if "en" in campaign.languages else campaign.default_language
+
+
+def campaign_figures(session: Session, campaign: Campaign, day: date, now: datetime
+                     ) -> DailyFigures:
+    """`compute` for a loaded campaign: its zone, its categories and subjects, their labels."""
+    language = report_language(campaign)
+    return compute(
+        session, campaign_id=campaign.id, campaign_name=campaign.name, zone=campaign.timezone,
+        day=day, now=now,
+        category_ids=tuple(c.id for c in campaign.categories),
+        subject_ids=tuple(s.id for s in campaign.subjects),
+        category_labels={c.id: c.label.get(language, c.id) for c in campaign.categories},
+        subject_labels={s.id: s.label.get(language, s.id) for s in campaign.subjects},
+    )

@@ -1,0 +1,64 @@
+"""Fixtures of the daily-report tests: campaigns with recipients, a real SMTP server,
+a delivery context on the test database."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
+
+from db.engine import make_session_factory
+from ivr.campaign import Campaigns, load_campaign, load_campaigns
+from reports.delivery import DeliveryContext
+from reports.mail import SmtpSettings
+from tests.reports.report_helpers import GZ_RECIPIENTS, MAIL_FROM, Mailbox, free_port
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+@pytest.fixture
+def campaigns() -> Campaigns:
+    """The seed campaign (with recipients added) and a New York test line."""
+    seed = next(iter(load_campaigns(ROOT / "campaigns")))
+    return Campaigns.of([dataclasses.replace(seed, report_to=GZ_RECIPIENTS),
+                         load_campaign(HERE / "campaigns" / "ny-test.toml")])
+
+
+@pytest.fixture
+def campaigns_dir(tmp_path: Path) -> Path:
+    """The same two campaigns as files, for the command line."""
+    folder = tmp_path / "campaigns"
+    folder.mkdir()
+    seed = (ROOT / "campaigns" / "guangzhou-2023.toml").read_text()
+    seed = seed.replace('report_time = "17:45"',
+                        'report_time = "17:45"\nreport_to = ["lead@example.org", '
+                        '"deputy@example.org"]')
+    (folder / "guangzhou-2023.toml").write_text(seed)
+    (folder / "ny-test.toml").write_text((HERE / "campaigns" / "ny-test.toml").read_text())
+    return folder
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def delivery(engine: Engine, campaigns: Campaigns, clock, mailbox) -> DeliveryContext:  # type: ignore[no-untyped-def]
+    _box, port = mailbox
+    return DeliveryContext(
+        sessions=make_session_factory(engine), campaigns=campaigns,
+        smtp=SmtpSettings(host="127.0.0.1", port=port, security="plain", timeout=5),
+        mail_from=MAIL_FROM, clock=clock, worker="test-scheduler-1")
