@@ -24,10 +24,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.models import Call
+from db.report_models import DailyReport
 from ivr.flow import STEPS
 
 WEBHOOK_SECONDS = Histogram(
@@ -50,7 +51,7 @@ class CallLogCollector(Collector):
         calls = GaugeMetricFamily("hotline_calls", "Calls in the log by campaign and outcome",
                                   labels=["campaign", "outcome"])
         deliveries = GaugeMetricFamily(
-            "hotline_report_deliveries", "Daily report deliveries by status", labels=["status"])
+            "hotline_report_deliveries", "Daily report deliveries by state", labels=["state"])
         try:
             with self.engine.connect() as connection:
                 rows = connection.execute(
@@ -58,10 +59,9 @@ class CallLogCollector(Collector):
                     .group_by(Call.campaign_id, Call.outcome))
                 for campaign, outcome, count in rows:
                     calls.add_metric([campaign or "", outcome], count)
-                if inspect(connection).has_table("daily_reports"):
-                    for status, count in connection.execute(text(
-                            "SELECT status, count(*) FROM daily_reports GROUP BY status")):
-                        deliveries.add_metric([status], count)
+                for state, count in connection.execute(
+                        select(DailyReport.state, func.count()).group_by(DailyReport.state)):
+                    deliveries.add_metric([state], count)
         except SQLAlchemyError:
             DATABASE_ERRORS.labels(step="metrics").inc()
             return

@@ -56,8 +56,36 @@ def _naive(value: object) -> datetime:
     return value.replace(tzinfo=None)
 
 
+def _load_0002(connection: Connection) -> None:
+    _load_0001(connection)
+    connection.execute(text("UPDATE reports SET acknowledge_due = :a, feedback_due = :f"),
+                       {"a": STARTED + timedelta(days=7), "f": STARTED + timedelta(days=90)})
+    connection.execute(text(
+        "INSERT INTO call_events (id, call_id, step_no, step, result, digits, at) "
+        "VALUES (1, 1, 1, 'language', 'language:cmn', '1', :at)"), {"at": STARTED})
+
+
+def _check_0003(connection: Connection) -> None:
+    # SQLite rebuilds the reports table to add the follow-up columns: nothing is lost.
+    _check_0002(connection)
+    row = connection.execute(text(
+        "SELECT follow_up, follow_up_at, assignee_id, recording_sid FROM reports")).one()
+    assert row.follow_up == "new" and row.follow_up_at is None and row.assignee_id is None
+    assert row.recording_sid == "RE" + "1" * 32
+    assert connection.execute(text("SELECT count(*) FROM call_events")).scalar() == 1
+    assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def _check_0004(connection: Connection) -> None:
+    _check_0002(connection)
+    assert connection.execute(text("SELECT count(*) FROM calls")).scalar() == 1
+    assert connection.execute(text("SELECT count(*) FROM daily_reports")).scalar() == 0
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
+    "0003": UpgradeTest(load=_load_0002, check=_check_0003),
+    "0004": UpgradeTest(load=_load_0002, check=_check_0004),
 }
 
 

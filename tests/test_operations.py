@@ -139,9 +139,10 @@ def test_export_filters_by_local_day_and_campaign(place_call, clock, runner, set
     assert june_1[0]["started_at"] == "2023-06-01T08:45:00+08:00"
     csv_out = cli.invoke(main, ["export", "calls", "--format", "csv"]).output.splitlines()
     assert csv_out[0] == ("call_sid,campaign,from,to,started_at,ended_at,status,"
-                          "duration_seconds,language,outcome,categories,references")
+                          "duration_seconds,language,outcome,categories,references,follow_ups")
     assert csv_out[2].startswith(f"{second.call_sid},gz-2023,+8613800138000,+862087756920,")
     assert ",reported,integrity," in csv_out[2]
+    assert csv_out[2].endswith(",new")
     unknown = cli.invoke(main, ["export", "calls", "--campaign", "nope"])
     assert unknown.exit_code == 2 and "no campaign 'nope'" in unknown.output
 
