@@ -87,6 +87,14 @@ def _campaign_for(params: dict[str, str] | None = None) -> Campaign | None:
     return _context().campaigns.for_number(dialled) if dialled else None
 
 
+def _incoming() -> tuple[WebhookContext, datetime, Campaign | None, CallKey]:
+    """What every webhook starts from: the context, the time, the campaign and the call."""
+    context = _context()
+    campaign = _campaign_for()
+    return context, context.clock(), campaign, call_key(request.form,
+                                                         campaign.id if campaign else None)
+
+
 @bp.before_request
 def _check_signature() -> None:
     context = _context()
@@ -124,10 +132,7 @@ def _unexpected(exc: Exception) -> Response | HTTPException:
 @bp.post("/voice")
 def voice() -> Response:
     """A call comes in: route by the dialled number, check the gate, greet or turn away."""
-    context = _context()
-    now = context.clock()
-    campaign = _campaign_for()
-    key = call_key(request.form, campaign.id if campaign else None)
+    context, now, campaign, key = _incoming()
     if campaign is None:
         _store("voice", lambda s: calllog.log_answer(
             s, key, at=now, refusal="unknown_number", result="unknown_number"))
@@ -145,10 +150,7 @@ def step(name: str) -> Response:
     """One answer of the caller (or a fallback after silence): say what comes next."""
     if name not in flow.STEPS:
         abort(404)
-    context = _context()
-    now = context.clock()
-    campaign = _campaign_for()
-    key = call_key(request.form, campaign.id if campaign else None)
+    context, now, campaign, key = _incoming()
     if campaign is None:
         return _twiml(flow.technical_problem(None))
     state = flow.CallState.from_query(request.args)
@@ -178,10 +180,7 @@ def step(name: str) -> Response:
 @bp.post("/recording")
 def recording() -> tuple[str, int]:
     """Twilio's recording status callback: the sign that a report's audio exists."""
-    context = _context()
-    now = context.clock()
-    campaign = _campaign_for()
-    key = call_key(request.form, campaign.id if campaign else None)
+    _, now, campaign, key = _incoming()
     if campaign is None:
         return "", 204
     state = flow.CallState.from_query(request.args)
@@ -194,10 +193,7 @@ def recording() -> tuple[str, int]:
 @bp.post("/status")
 def status() -> tuple[str, int]:
     """The call status callback: the call ended (or moved on); duplicates change nothing."""
-    context = _context()
-    now = context.clock()
-    campaign = _campaign_for()
-    key = call_key(request.form, campaign.id if campaign else None)
+    _, now, _, key = _incoming()
     call_status = request.form.get("CallStatus", "")
     if call_status not in KNOWN_CALL_STATUSES:
         raise BadRequest("CallStatus is missing or unknown")
