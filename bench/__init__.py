@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand or with `make bench`; speed targets live here, never in tests."""

@@ -39,7 +39,11 @@ class ConsoleContext:
 
 def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:
     """Register the console; `https`: the site is served over https (Secure cookies)."""
-    from console import auth, views
+    from console import (
+        auth,
+        daily_reports,  # noqa: F401  (adds its pages to views.bp)
+        views,
+    )
 
     app.extensions["hotline.console"] = context
     app.config.update(

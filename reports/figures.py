@@ -188,70 +188,77 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
 
 def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
              category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
-    outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
-    for outcome, count in session.execute(
-            select(Call.outcome, func.count()).where(calls).group_by(Call.outcome)):
-        outcomes[outcome] = count
+    """Three queries: calls by outcome, reports by (category, subject, follow-up), median.
 
-    reports = select(Report).join(Call, Report.call_id == Call.id).where(calls).subquery()
-    categories = _counted(session, reports.c.category, reports, category_ids)
-    subjects = _counted(session, reports.c.subject, reports, subject_ids)
-    report_count = session.scalar(select(func.count()).select_from(reports)) or 0
-
-    recorded = reports.c.recording_status == "completed"
-    count, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(reports.c.recording_seconds), 0))
-        .where(recorded)).one()
-    median = _median(session, reports.c.recording_seconds, recorded, count)
-
+    The loops below run over the few groups the database returns, never over calls.
+    """
     chose_category = exists().where(CallEvent.call_id == Call.id,
                                     CallEvent.result.like("category:%"))
-    gave_up = session.scalar(select(func.count()).select_from(Call).where(
-        calls, Call.outcome == CallOutcome.ABANDONED.value, ~chose_category)) or 0
+    gave_up = and_(Call.outcome == CallOutcome.ABANDONED.value, ~chose_category)
+    outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
+    gave_up_count = 0
+    for outcome, count, gave_up_here in session.execute(
+            select(Call.outcome, func.count(), _count_if(gave_up))
+            .where(calls).group_by(Call.outcome)):
+        outcomes[outcome] = count
+        gave_up_count += int(gave_up_here or 0)
 
+    recorded = Report.recording_status == "completed"
+    categories = dict.fromkeys(category_ids, 0)
+    subjects = dict.fromkeys(subject_ids, 0)
     by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
-    for state, state_count in session.execute(
-            select(reports.c.follow_up, func.count()).group_by(reports.c.follow_up)):
-        by_state[state] = state_count
-    overdue_ack, overdue_feedback = session.execute(select(
-        func.coalesce(func.sum(case((and_(reports.c.follow_up == "new",
-                                          reports.c.acknowledge_due < now), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(reports.c.follow_up.not_in(FEEDBACK_DONE),
-                                          reports.c.feedback_due < now), 1), else_=0)), 0),
-    )).one()
+    reports = recordings = seconds = overdue_ack = overdue_feedback = 0
+    for category, subject, state, count, recorded_count, recorded_seconds, ack, feedback in \
+            session.execute(
+                select(Report.category, Report.subject, Report.follow_up, func.count(),
+                       _count_if(recorded),
+                       func.sum(case((recorded, Report.recording_seconds), else_=0)),
+                       _count_if(and_(Report.follow_up == "new",
+                                      Report.acknowledge_due < now)),
+                       _count_if(and_(Report.follow_up.not_in(FEEDBACK_DONE),
+                                      Report.feedback_due < now)))
+                .join(Call, Report.call_id == Call.id).where(calls)
+                .group_by(Report.category, Report.subject, Report.follow_up)):
+        reports += count
+        # A report saved without a category or subject has none to count under.
+        if category is not None:
+            categories[category] = categories.get(category, 0) + count
+        if subject is not None:
+            subjects[subject] = subjects.get(subject, 0) + count
+        by_state[state] = by_state.get(state, 0) + count
+        recordings += int(recorded_count or 0)
+        seconds += int(recorded_seconds or 0)
+        overdue_ack += int(ack or 0)
+        overdue_feedback += int(feedback or 0)
 
     return Figures(
         calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
-        subjects=subjects, reports=report_count,
-        recordings=Recordings(count=count, seconds_total=int(total), seconds_median=median),
-        gave_up_before_category=gave_up,
-        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=int(overdue_ack),
-                           overdue_feedback=int(overdue_feedback)),
+        subjects=subjects, reports=reports,
+        recordings=Recordings(count=recordings, seconds_total=seconds,
+                              seconds_median=_median(session, calls, recorded, recordings)),
+        gave_up_before_category=gave_up_count,
+        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=overdue_ack,
+                           overdue_feedback=overdue_feedback),
     )
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
 
 
 # A campaign's calls never have the outcome "unknown_number" (those calls have no campaign).
 _CAMPAIGN_OUTCOMES = frozenset(CallOutcome) - {CallOutcome.UNKNOWN_NUMBER}
 
 
-def _counted(session: Session, column: Any, reports: Any, known: tuple[str, ...]
-             ) -> dict[str, int]:
-    counts = dict.fromkeys(known, 0)
-    for key, count in session.execute(
-            select(column, func.count()).select_from(reports).group_by(column)):
-        # A report saved without a subject (a campaign without subjects) has none to count.
-        if key is not None:
-            counts[key] = count
-    return counts
-
-
-def _median(session: Session, column: Any, where: ColumnElement[bool], count: int
-            ) -> float | None:
+def _median(session: Session, calls: ColumnElement[bool], recorded: ColumnElement[bool],
+            count: int) -> float | None:
     """The median by ORDER BY … LIMIT/OFFSET: portable, and reads one or two rows back."""
     if not count:
         return None
-    middle = session.scalars(select(column).where(where).order_by(column)
-                             .limit(2 - count % 2).offset((count - 1) // 2)).all()
+    middle = session.scalars(
+        select(Report.recording_seconds).join(Call, Report.call_id == Call.id)
+        .where(calls, recorded).order_by(Report.recording_seconds)
+        .limit(2 - count % 2).offset((count - 1) // 2)).all()
     return sum(middle) / len(middle)
 
 

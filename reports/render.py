@@ -49,7 +49,7 @@ def subject_line(figures: DailyFigures) -> str:
             f"{today.calls} calls, {today.reports} reports")
 
 
-def _rows(figures: DailyFigures) -> Iterator[tuple[str, str, str, Any, Any]]:
+def report_rows(figures: DailyFigures) -> Iterator[tuple[str, str, str, Any, Any]]:
     """(figure, key, label, day, so far) for every line of the report, in reading order."""
     day, total = figures.today, figures.so_far
     yield "calls", "", "calls", day.calls, total.calls
@@ -98,7 +98,7 @@ def render_csv(figures: DailyFigures) -> str:
     writer.writerow(["campaign", figures.campaign_id, "date", figures.day.isoformat(),
                      "timezone", figures.timezone])
     writer.writerow(["figure", "key", "day", "so_far"])
-    for figure, key, _label, day, so_far in _rows(figures):
+    for figure, key, _label, day, so_far in report_rows(figures):
         writer.writerow([figure, key, day, so_far])
     for hour in HOURS:
         writer.writerow(["hourly", hour, figures.hourly.get(hour, 0), ""])
@@ -113,7 +113,7 @@ def render_text(figures: DailyFigures) -> str:
         "",
         f"{'':44} {'day':>8} {'so far':>8}",
     ]
-    for figure, _key, label, day, so_far in _rows(figures):
+    for figure, _key, label, day, so_far in report_rows(figures):
         indent = "  " if figure in ("outcome", "category", "subject", "follow_up") else ""
         lines.append(f"{indent + label:44.44} {day!s:>8} {so_far!s:>8}")
     lines += ["", "Calls by hour (local time)"]
@@ -184,7 +184,7 @@ def render_html_body(figures: DailyFigures, chart_src: str | None = None) -> str
     ]
     return BODY.render(
         f=figures, as_of=_local_time(figures), key_figures=key_figures,
-        rows=list(_rows(figures)), chart_src=chart_src, hours=HOURS, hourly=figures.hourly,
+        rows=list(report_rows(figures)), chart_src=chart_src, hours=HOURS, hourly=figures.hourly,
         indented={"outcome", "category", "subject", "follow_up"},
     )
 
@@ -200,4 +200,4 @@ def figures_for_csv_name(figures: DailyFigures) -> str:
 
 
 __all__ = ["Figures", "figures_for_csv_name", "render_csv", "render_html", "render_html_body",
-           "render_json", "render_text", "subject_line"]
+           "render_json", "render_text", "report_rows", "subject_line"]

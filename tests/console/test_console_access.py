@@ -22,6 +22,9 @@ ROUTES = [
     ("POST", "/console/reports/{ref}/notes", "calls"),
     ("POST", "/console/reports/{ref}/assignee", "calls"),
     ("GET", "/console/stats", "stats"),
+    ("GET", "/console/daily-reports", "stats"),
+    ("GET", "/console/daily-reports/{campaign}/{day}", "stats"),
+    ("POST", "/console/daily-reports/{campaign}/{day}/send", "stats"),
     ("GET", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users/{name}/active", "admin"),
@@ -49,6 +52,7 @@ def test_every_console_route_is_in_the_matrix(app) -> None:
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     listed = {(method, path.split("?")[0].replace("{ref}", "<reference>")
                .replace("{sid}", "<call_sid>").replace("{name}", "<name>")
+               .replace("{campaign}", "<campaign_id>").replace("{day}", "<day_text>")
                .replace("console.css", "<path:filename>"))
               for method, path, _ in ROUTES}
     assert served == listed
@@ -67,7 +71,8 @@ def test_access_matrix(who, app, users, reported_call, engine) -> None:
         assert sign_in(client, who).status_code == 302
     wrong = []
     for method, template, rule in ROUTES:
-        path = template.format(ref=reference, sid=reported_call.call_sid, name="operator")
+        path = template.format(ref=reference, sid=reported_call.call_sid, name="operator",
+                               campaign="gz-2023", day="2023-06-01")
         if method == "POST":
             token = csrf_token(client, "/console/login")
             response = client.post(path, data={"csrf_token": token,

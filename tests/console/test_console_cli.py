@@ -1,0 +1,56 @@
+"""`hotline users add|list|disable`: the administrator's way to give people access."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from console_helpers import sign_in
+from sqlalchemy import select
+
+from db.console_models import AuditEvent, User
+from hotline.cli import main
+
+
+def run(settings, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=stdin, env={
+        "HOTLINE_DATABASE_URL": settings.database_url,
+        "HOTLINE_CAMPAIGNS": str(settings.campaigns_path)})
+
+
+def test_add_list_disable(settings, app, engine, console) -> None:
+    added = run(settings, "users", "add", "Wang.Li", "--role", "manager", "--password-stdin",
+                stdin="a long enough secret\n")
+    assert added.exit_code == 0 and added.output == "added wang.li (manager)\n"
+    assert run(settings, "users", "list").output == "wang.li\tmanager\tactive\n"
+    with engine.connect() as connection:
+        stored = connection.execute(select(User.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$") and "a long enough secret" not in stored
+    assert sign_in(app.test_client(), "wang.li", "a long enough secret").status_code == 302
+    assert run(settings, "users", "disable", "wang.li").exit_code == 0
+    assert run(settings, "users", "list").output == "wang.li\tmanager\tdisabled\n"
+    assert sign_in(app.test_client(), "wang.li", "a long enough secret").status_code == 401
+    with engine.connect() as connection:
+        actions = list(connection.execute(select(AuditEvent.action).where(
+            AuditEvent.actor == "(command line)").order_by(AuditEvent.id)).scalars())
+    assert actions == ["user_added", "user_disabled"]
+
+
+def test_the_password_prompt_asks_twice(settings, engine) -> None:
+    result = run(settings, "users", "add", "chen", "--role", "operator",
+                 stdin="a long enough secret\na long enough secret\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+
+
+def test_mistakes_are_one_clear_line(settings, engine) -> None:
+    short = run(settings, "users", "add", "chen", "--role", "operator", "--password-stdin",
+                stdin="short\n")
+    assert short.exit_code == 2
+    assert "at least 10 characters" in short.output
+    assert run(settings, "users", "add", "chen", "--role", "boss").exit_code == 2
+    run(settings, "users", "add", "chen", "--role", "operator", "--password-stdin",
+        stdin="a long enough secret\n")
+    again = run(settings, "users", "add", "chen", "--role", "admin", "--password-stdin",
+                stdin="a long enough secret\n")
+    assert again.exit_code == 2 and "already a user 'chen'" in again.output
+    missing = run(settings, "users", "disable", "nobody")
+    assert missing.exit_code == 2 and "no user 'nobody'" in missing.output
