@@ -18,8 +18,8 @@ import phonenumbers
 from db.calllist import CallFilter, Cursor
 from db.followup import FOLLOW_UPS
 from db.outcomes import CallOutcome
-from hotline.export import windows_for
 from ivr.campaign import Campaigns
+from reports.export import windows_for
 
 FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "q",
           "mine")

@@ -52,7 +52,7 @@ from db import audit, calllist, followup
 from db.console_models import ROLES, User
 from db.models import Call, Report
 from db.outcomes import CallOutcome
-from hotline.export import call_record, write_csv
+from reports.export import call_record, write_csv
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -273,7 +273,7 @@ def export() -> None:
 def export_calls(fmt: str, since: datetime | None, until: datetime | None,
                  campaign_id: str | None) -> None:
     """Print the calls (oldest first) as one JSON array or as CSV."""
-    from hotline.export import export_records, write_csv, write_json
+    from reports.export import export_records, write_csv, write_json
 
     settings = _settings()
     all_campaigns = _campaigns(settings)

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent, Report
-from hotline.export import call_record
 from ivr.campaign import Campaigns
 from ivr.flow import is_valid_reference
+from reports.export import call_record
 from tests.conftest import AUTH_TOKEN, SEED_NUMBER, FakeClock
 
 MANDARIN, CANTONESE, ENGLISH = "1", "2", "3"

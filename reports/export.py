@@ -1,4 +1,5 @@
-"""`hotline export calls`: the call log as JSON or CSV, times in each campaign's zone."""
+"""The call log as JSON or CSV (`hotline export calls` and the console), times in each
+campaign's zone."""
 
 from __future__ import annotations
 
