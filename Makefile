@@ -29,8 +29,8 @@ lint: $(STAMP) ## ruff
 format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) ## benchmarks: webhook latency per step
-	$(BIN)/python -m bench.webhooks
+bench: $(STAMP) ## benchmarks: webhook latency per step, the daily report at a million calls
+	$(BIN)/python -m bench
 
 clean: ## remove .venv and caches (keeps instance/, the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

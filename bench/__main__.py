@@ -1,5 +1,6 @@
-"""`python -m bench`: every benchmark in turn (for now, the daily report's)."""
+"""`python -m bench`: every benchmark in turn: webhook latency, then the daily report."""
 
-from bench.report import main
+from bench import report, webhooks
 
-main()
+webhooks.main([])
+report.main([])

@@ -45,6 +45,7 @@ _ACTIONS = {
     "user_disabled": ("停用用户", "user disabled"),
     "user_enabled": ("启用用户", "user enabled"),
     "password_reset": ("重设密码", "password reset"),
+    "report_sent": ("重发日报", "daily report re-sent"),
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {

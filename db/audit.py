@@ -19,7 +19,7 @@ COMMAND_LINE = "(command line)"
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "password_changed",
            "recording_played", "export", "status_changed", "assigned", "note_added",
-           "user_added", "user_disabled", "user_enabled", "password_reset")
+           "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent")
 
 
 def record(session: Session, *, at: datetime, actor: str, action: str,

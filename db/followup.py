@@ -159,9 +159,16 @@ def overdue(report: Report, now: datetime) -> Overdue:
     )
 
 
+def overdue_acknowledgement_clause(now: datetime) -> ColumnElement[bool]:
+    """overdue().acknowledgement as SQL over reports."""
+    return and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due < now)
+
+
+def overdue_feedback_clause(now: datetime) -> ColumnElement[bool]:
+    """overdue().feedback as SQL over reports."""
+    return and_(Report.follow_up.not_in([s.value for s in DONE]), Report.feedback_due < now)
+
+
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """The same rule as overdue(), as SQL over reports."""
-    return or_(
-        and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due < now),
-        and_(Report.follow_up.not_in([s.value for s in DONE]), Report.feedback_due < now),
-    )
+    return or_(overdue_acknowledgement_clause(now), overdue_feedback_clause(now))

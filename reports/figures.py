@@ -21,13 +21,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
+from db.followup import FOLLOW_UPS, overdue_acknowledgement_clause, overdue_feedback_clause
 from db.models import Call, CallEvent, Report
 from db.outcomes import REFUSALS, CallOutcome
 from ivr.campaign import Campaign
 
-FOLLOW_UP_STATES = ("new", "acknowledged", "in_review", "referred", "closed")
-# Feedback is outstanding until the report is referred or closed (the console's rule).
-FEEDBACK_DONE = ("referred", "closed")
+FOLLOW_UP_STATES = tuple(state.value for state in FOLLOW_UPS)
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 _STEP = timedelta(minutes=15)  # every zone's offset from UTC is a multiple of 15 minutes
 
@@ -214,10 +213,8 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
                 select(Report.category, Report.subject, Report.follow_up, func.count(),
                        _count_if(recorded),
                        func.sum(case((recorded, Report.recording_seconds), else_=0)),
-                       _count_if(and_(Report.follow_up == "new",
-                                      Report.acknowledge_due < now)),
-                       _count_if(and_(Report.follow_up.not_in(FEEDBACK_DONE),
-                                      Report.feedback_due < now)))
+                       _count_if(overdue_acknowledgement_clause(now)),
+                       _count_if(overdue_feedback_clause(now)))
                 .join(Call, Report.call_id == Call.id).where(calls)
                 .group_by(Report.category, Report.subject, Report.follow_up)):
         reports += count
