@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -64,4 +64,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
     metrics.init_app(app, engine)
+    # The address people type: the console (which asks them to sign in).
+    app.add_url_rule("/", "home", lambda: redirect(url_for("console.index")))
     return app

@@ -167,3 +167,11 @@ def test_call_command_places_a_call_at_another_time(settings, monkeypatch, engin
     remote = cli.invoke(main, ["call", "--url", "http://127.0.0.1:9", "--at",
                                "2023-06-01 10:00"])
     assert remote.exit_code == 2 and "--at works only in-process" in remote.output
+
+
+def test_the_home_page_leads_to_the_console_sign_in(client) -> None:
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/console/")
+    console = client.get("/console/", follow_redirects=True)
+    assert console.status_code == 200
+    assert "password" in console.get_data(as_text=True).lower()
