@@ -67,8 +67,14 @@ class DeliveryContext:
     mail_from: str | None
     clock: Clock
     catch_up_days: int = DEFAULT_CATCH_UP_DAYS
-    worker: str = f"{socket.gethostname()}:{os.getpid()}"
+    # Who claims rows: by default this host and the pid of the process that sends,
+    # read when a row is claimed (a context built before a fork names the child).
+    worker: str | None = None
     sender: Sender = send_message
+
+    @property
+    def claimant(self) -> str:
+        return self.worker or f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def _claim_and_send(context: DeliveryContext, campaign: Campaign, day: date, tri
     now = context.clock()
     row = DailyReport(campaign_id=campaign.id, day=day, state=DeliveryState.SENDING.value,
                       attempts=1, sends=0, recipients=len(campaign.report_to), trigger=trigger,
-                      claimed_by=context.worker, created_at=now, last_attempt_at=now)
+                      claimed_by=context.claimant, created_at=now, last_attempt_at=now)
     try:
         with context.sessions() as session, session.begin():
             session.add(row)
@@ -172,7 +178,7 @@ def retry_failed(context: DeliveryContext) -> list[Attempt]:
                     DailyReport.state == DeliveryState.RETRYING.value,
                     DailyReport.attempts == seen_attempts)
                 .values(state=DeliveryState.SENDING.value, attempts=seen_attempts + 1,
-                        trigger="retry", claimed_by=context.worker, last_attempt_at=now,
+                        trigger="retry", claimed_by=context.claimant, last_attempt_at=now,
                         next_attempt_at=None)
                 .execution_options(synchronize_session=False)).rowcount == 1
         if not won:
@@ -202,7 +208,7 @@ def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
         row.state = DeliveryState.SENDING.value
         row.attempts = 1
         row.trigger = "manual"
-        row.claimed_by = context.worker
+        row.claimed_by = context.claimant
         row.recipients = len(campaign.report_to)
         row.last_attempt_at = now
         row.next_attempt_at = None

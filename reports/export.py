@@ -113,9 +113,10 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 
 def _csv_safe(value: object) -> object:
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs; phone
-    # numbers (+ and digits) are harmless and stay as they are.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") \
+    # A cell starting with = + - @ (or a tab or carriage return, which some programs skip
+    # before such a sign) is run as a formula by spreadsheet programs; phone numbers
+    # (+ and digits) are harmless and stay as they are.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") \
             and not PHONE_NUMBER.match(value):
         return "'" + value
     return "" if value is None else value
