@@ -31,7 +31,7 @@ from reports.delivery import (
     resend,
 )
 from reports.figures import campaign_figures
-from reports.mail import MailConfigError, SmtpSettings
+from reports.mail import MailConfigError, SmtpSettings, parse_mail_from
 from reports.render import report_rows
 
 DAYS_LISTED = 14
@@ -159,8 +159,11 @@ def daily_report_send(campaign_id: str, day_text: str) -> Any:
     settings = current_app.extensions["hotline.settings"]
     try:
         smtp = SmtpSettings.from_url(settings.smtp_url) if settings.smtp_url else None
-    except MailConfigError:
-        smtp = None
+        if settings.mail_from:
+            parse_mail_from(settings.mail_from)
+    except MailConfigError as exc:
+        flash(_t("not_sent", error=str(exc)), "error")
+        return back
     if smtp is None or not settings.mail_from:
         flash(_t("no_mail"), "error")
         return back

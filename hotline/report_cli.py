@@ -44,13 +44,13 @@ def _campaign(campaigns: Campaigns, campaign_id: str | None) -> Campaign:
 
 
 def _smtp(settings: Settings) -> SmtpSettings:
-    from reports.mail import MailConfigError, SmtpSettings
-
+    from reports.mail import MailConfigError, SmtpSettings, parse_mail_from
 
     if not settings.smtp_url or not settings.mail_from:
         raise Failure("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must be set to send reports "
                       "(e.g. smtp://user:pass@mail.example.org:587?starttls=1)")
     try:
+        parse_mail_from(settings.mail_from)
         return SmtpSettings.from_url(settings.smtp_url)
     except MailConfigError as exc:
         raise Failure(str(exc)) from None

@@ -9,18 +9,21 @@ HOTLINE_SMTP_URL says how to reach the mail server:
 - `?timeout=SECONDS` (default 30) on any of them; `&cafile=/path/ca.pem` to trust a
   private certificate authority (an internal relay) instead of the system's.
 
-User name and password are percent-decoded (`%40` for `@`). A login is only
+User name and password are percent-decoded: write `%40` for `@`, `%23` for `#`,
+`%2F` for `/`, `%3F` for `?` and `%3A` for `:` (unencoded, they end the login part
+of the URL early). A login is only
 sent over TLS unless the server is this machine: a password in clear text
 across a network is refused with a clear error instead.
 """
 
 from __future__ import annotations
 
+import math
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from reports.chart import render_chart
@@ -54,13 +57,19 @@ class SmtpSettings:
     @classmethod
     def from_url(cls, url: str) -> SmtpSettings:
         parts = urlsplit(url)
+        encode = ("if the password (or user name) holds # / ? @ or :, percent-encode them "
+                  "(%23 %2F %3F %40 %3A)")
         if parts.scheme not in ("smtp", "smtps"):
             raise MailConfigError("HOTLINE_SMTP_URL must start with smtp:// or smtps://, "
                                   "like smtp://user:pass@mail.example.org:587?starttls=1")
         try:
             host, port = parts.hostname, parts.port
         except ValueError:
-            raise MailConfigError("HOTLINE_SMTP_URL has a port that is not a number") from None
+            raise MailConfigError(f"HOTLINE_SMTP_URL has a port that is not a number; {encode}"
+                                  ) from None
+        if parts.fragment or (parts.path not in ("", "/")):
+            raise MailConfigError(f"HOTLINE_SMTP_URL does not parse as smtp://user:pass@host:port;"
+                                  f" {encode}")
         if not host:
             raise MailConfigError("HOTLINE_SMTP_URL names no mail server host")
         query = parse_qs(parts.query)
@@ -77,6 +86,9 @@ class SmtpSettings:
         except ValueError:
             raise MailConfigError("HOTLINE_SMTP_URL: timeout must be a number of seconds"
                                   ) from None
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise MailConfigError("HOTLINE_SMTP_URL: timeout must be a number of seconds "
+                                  "greater than 0")
         username = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password is not None else None
         if username and security == "plain" and host not in LOCAL_HOSTS:
@@ -96,6 +108,18 @@ class SmtpSettings:
         return f"{self.security} {login}{self.host}:{self.port}"
 
 
+def parse_mail_from(text: str) -> tuple[str, str]:
+    """HOTLINE_MAIL_FROM ("hotline@example.org" or "Hotline <hotline@example.org>") as
+    (address, domain); MailConfigError when it holds no usable address."""
+    _name, address = parseaddr(text)
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or "." not in domain or any(
+            c in address for c in " <>,;"):
+        raise MailConfigError(f"HOTLINE_MAIL_FROM {text!r} is not an e-mail address; write "
+                              "hotline@example.org or \"Hotline <hotline@example.org>\"")
+    return address, domain
+
+
 def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[str, ...]
                   ) -> EmailMessage:
     """Text and HTML alternatives, the chart inline in the HTML, the CSV attached."""
@@ -104,7 +128,7 @@ def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[st
     message["From"] = mail_from
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(figures.generated_at.timestamp(), localtime=False)
-    domain = mail_from.rpartition("@")[2] or None
+    _address, domain = parse_mail_from(mail_from)
     message["Message-ID"] = make_msgid("daily-report", domain=domain)
     chart_id = make_msgid("chart", domain=domain)
     message.set_content(render_text(figures))
