@@ -37,6 +37,11 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
     """The call's row, created on first sight (by whichever request comes first)."""
     call = session.scalar(select(Call).where(Call.call_sid == key.call_sid))
     if call is not None:
+        # A recording callback (which carries no numbers) may have come first.
+        if call.from_number is None and key.from_number:
+            call.from_number = key.from_number
+        if call.to_number is None and key.to_number:
+            call.to_number = key.to_number
         return call
     call = Call(call_sid=key.call_sid, campaign_id=key.campaign_id, from_number=key.from_number,
                 to_number=key.to_number, started_at=at, status="in-progress",

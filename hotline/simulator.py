@@ -196,11 +196,12 @@ class CallSimulator:
         }
 
     def _post(self, url: str, extra: dict[str, str] | None = None,
-              status: str = "in-progress") -> str:
+              status: str = "in-progress", *, call_fields: bool = True) -> str:
         self.requests += 1
         if self.requests > MAX_REQUESTS:
             raise RuntimeError("the call made too many requests; is the flow looping?")
-        params = self._common(status) | (extra or {})
+        params = (self._common(status) if call_fields else
+                  {"CallSid": self.call_sid, "AccountSid": self.account_sid}) | (extra or {})
         code, body = self.transport.post(url, params)
         if code >= 400:
             raise WebhookFailed(f"{url} answered {code}: {body[:200]}")
@@ -284,7 +285,7 @@ class CallSimulator:
         if spoken is None:
             # Silence: Twilio keeps no recording, skips the action and runs the next verb.
             if callback and "absent" in (verb.get("recordingStatusCallbackEvent") or ""):
-                self._post(self._resolve(url, callback), {
+                self._recording_callback(url, callback, {
                     "RecordingSid": new_sid("RE"), "RecordingStatus": "absent",
                     "RecordingDuration": "0", "RecordingUrl": ""})
             return None
@@ -299,22 +300,27 @@ class CallSimulator:
                   "RecordingDuration": str(seconds), "Digits": "hangup" if hung_up else "#"}
         status = {"RecordingSid": sid, "RecordingUrl": recording_url,
                   "RecordingStatus": "completed", "RecordingDuration": str(seconds),
-                  "RecordingChannels": "1", "RecordingSource": "RecordVerb"}
+                  "RecordingChannels": "1", "RecordingSource": "RecordVerb",
+                  "RecordingTrack": "both", "RecordingStartTime": ""}
         action_url = self._resolve(url, verb.get("action"))
         if callback and self.recording_callback_first:
-            self._post(self._resolve(url, callback), status)
+            self._recording_callback(url, callback, status)
         if hung_up:
             # Twilio still requests the action (its TwiML is ignored), then the call ends.
             self._post(action_url, action)
             if callback and not self.recording_callback_first:
-                self._post(self._resolve(url, callback), status)
+                self._recording_callback(url, callback, status)
             return HANGUP
         twiml = self._post(action_url, action)
         if callback and not self.recording_callback_first:
-            self._post(self._resolve(url, callback), status)
+            self._recording_callback(url, callback, status)
         if callback and self.duplicate_callbacks:
-            self._post(self._resolve(url, callback), status)
+            self._recording_callback(url, callback, status)
         return Document(action_url, twiml)
+
+    def _recording_callback(self, url: str, callback: str, params: dict[str, str]) -> None:
+        # Twilio's recording status callback has only these fields: no From, no To.
+        self._post(self._resolve(url, callback), params, call_fields=False)
 
     @staticmethod
     def _resolve(current: str, target: str | None) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.campaign import Campaign
+from ivr.campaign import DEFAULT_VOICES, Campaign
 from ivr.gate import GateDecision
 from ivr.prompts import Prompts, prompts_for
 
@@ -129,8 +129,11 @@ class Links:
     def step(self, name: str, state: CallState) -> str:
         return f"{self.base}/step/{name}?{urlencode(state.to_query())}"
 
-    def recording(self, state: CallState) -> str:
-        return f"{self.base}/recording?{urlencode(state.to_query())}"
+    def recording(self, state: CallState, campaign_id: str) -> str:
+        # Twilio's recording status callback carries no To: the campaign rides in the
+        # (signed) URL instead.
+        query = {"cid": campaign_id} | state.to_query()
+        return f"{self.base}/recording?{urlencode(query)}"
 
 
 # --- what a step reports back --------------------------------------------------------------
@@ -259,7 +262,7 @@ def _start_recording(response: VoiceResponse, speaker: _Speaker, state: CallStat
         action=links.step("recorded", state), method="POST",
         max_length=speaker.campaign.max_message_seconds, finish_on_key="#", play_beep=True,
         timeout=RECORD_SILENCE_SECONDS, trim="trim-silence",
-        recording_status_callback=links.recording(state),
+        recording_status_callback=links.recording(state, speaker.campaign.id),
         recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",
     )
@@ -294,7 +297,8 @@ def unknown_number() -> VoiceResponse:
     response = VoiceResponse()
     for language in ("cmn", "en"):
         prompts = prompts_for(language)
-        response.say(prompts.say("unknown_number"), language=prompts.say_language)
+        response.say(prompts.say("unknown_number"), voice=DEFAULT_VOICES[language],
+                     language=prompts.say_language)
     response.hangup()
     return response
 
@@ -305,7 +309,7 @@ def technical_problem(campaign: Campaign | None, language: str | None = None) ->
     languages = [language] if language else (campaign.languages if campaign else ("cmn", "en"))
     for code in languages:
         prompts = prompts_for(code)
-        voice = campaign.voices.get(code) if campaign else None
+        voice = campaign.voices.get(code) if campaign else DEFAULT_VOICES[code]
         response.say(prompts.say("technical_problem"), voice=voice, language=prompts.say_language)
     response.hangup()
     return response
@@ -476,13 +480,15 @@ def _on_recorded(campaign: Campaign, state: CallState, params: Mapping[str, str]
                  links: Links, make_reference: Callable[[], str]) -> Reply:
     if not state.reference:
         raise BadState("a recording needs a reference")
-    if not params.get("RecordingSid"):
+    # Twilio documents RecordingUrl on the <Record> action; RecordingSid may be absent.
+    if not (params.get("RecordingUrl") or params.get("RecordingSid")):
         return _on_record_empty(campaign, state, params, links, make_reference)
     speaker = _Speaker(campaign, state.language, links)
     report = ReportFact(
         number=state.reports + 1, reference=state.reference,
         category=state.category or None, subject=state.subject or None,
-        recording_sid=params.get("RecordingSid"), recording_url=params.get("RecordingUrl"),
+        recording_sid=params.get("RecordingSid") or None,
+        recording_url=params.get("RecordingUrl") or None,
         recording_seconds=_seconds(params.get("RecordingDuration")),
     )
     response = VoiceResponse()

@@ -266,9 +266,11 @@ def test_a_report_without_the_recording_callback_is_not_yet_reported(
     signed_post(client, "/twilio/status", {**params, "CallStatus": "completed",
                                            "CallDuration": "40"})
     assert logged(engine, campaigns, sid)["outcome"] == "abandoned"
-    signed_post(client, f"/twilio/recording?{state}", {
-        **params, "RecordingSid": "RE" + "e" * 32, "RecordingStatus": "completed",
-        "RecordingUrl": "https://x/RE", "RecordingDuration": "5"})
+    # Exactly the fields Twilio's recording status callback carries: no From, no To.
+    signed_post(client, f"/twilio/recording?cid=gz-2023&{state}", {
+        "AccountSid": "AC" + "0" * 32, "CallSid": sid, "RecordingSid": "RE" + "e" * 32,
+        "RecordingStatus": "completed", "RecordingUrl": "https://x/RE",
+        "RecordingDuration": "5", "RecordingChannels": "1", "RecordingSource": "RecordVerb"})
     assert logged(engine, campaigns, sid)["outcome"] == "reported"
 
 

@@ -171,16 +171,18 @@ def test_concurrent_duplicate_callbacks_make_one_row(two_servers, engine) -> Non
     call_sid = new_sid("CA")
     common = {"CallSid": call_sid, "From": "+8613800138000", "To": LINE,
               "CallStatus": "in-progress"}
-    recording = {**common, "RecordingSid": new_sid("RE"), "RecordingStatus": "completed",
-                 "RecordingUrl": "https://api.twilio.com/x", "RecordingDuration": "30"}
+    recording = {"CallSid": call_sid, "RecordingSid": new_sid("RE"),
+                 "RecordingStatus": "completed", "RecordingUrl": "https://api.twilio.com/x",
+                 "RecordingDuration": "30"}
     state = "?n=4&l=cmn&c=political&ref=41052780"
     requests = []
     for server in (first, second):
         for _ in range(4):
             requests.append((server.url + "/twilio/voice", common))
-            requests.append((server.url + "/twilio/recording" + state, recording))
+            requests.append((server.url + "/twilio/recording" + state + "&cid=test-line",
+                             recording))
             requests.append((server.url + "/twilio/step/recorded" + state,
-                             {**recording, "Digits": "#"}))
+                             {**common, **recording, "Digits": "#"}))
             requests.append((server.url + "/twilio/status",
                              {**common, "CallStatus": "completed", "CallDuration": "80"}))
     barrier = threading.Barrier(len(requests))

@@ -34,7 +34,7 @@ def test_a_signed_call_is_answered_with_twiml(client) -> None:
 
 
 @pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/status", "/twilio/step/menu?n=2&l=cmn",
-                                  "/twilio/recording?n=4&l=cmn&ref=12345671"])
+                                  "/twilio/recording?cid=gz-2023&n=4&l=cmn&ref=12345671"])
 def test_unsigned_and_badly_signed_requests_are_refused(client, engine, path) -> None:
     assert client.post(path, data=CALL).status_code == 403
     bad = client.post(path, data=CALL, headers={"X-Twilio-Signature": "bm9wZQ=="})
@@ -101,7 +101,8 @@ def test_sha256_signatures_are_accepted(client) -> None:
     ("/twilio/step/menu?n=abc&l=cmn", {**CALL, "Digits": "1"}, 400),
     ("/twilio/step/subject?n=3&l=cmn&c=bribery", {**CALL, "Digits": "1"}, 400),
     ("/twilio/step/recorded?n=4&l=cmn&ref=12345678", {**CALL, "RecordingSid": "RE1"}, 400),
-    ("/twilio/recording?n=4&l=cmn", {**CALL, "RecordingStatus": "completed"}, 400),
+    ("/twilio/recording?cid=gz-2023&n=4&l=cmn", {**CALL, "RecordingStatus": "completed"}, 400),
+    ("/twilio/recording?n=4&l=cmn&ref=12345671", {**CALL, "RecordingStatus": "completed"}, 400),
 ])
 def test_junk_gets_a_clear_4xx(client, path, params, status) -> None:
     response = signed_post(client, path, params)
@@ -129,7 +130,8 @@ values = st.one_of(st.text(max_size=40), st.sampled_from(
     ["CA" + "c" * 32, SEED_NUMBER, "+8613800138000", "1", "9", "*", "#", "completed",
      "in-progress", "-1", "999999999999", "hangup", "RE" + "d" * 32]))
 paths = st.sampled_from([
-    "/twilio/voice", "/twilio/status", "/twilio/recording?n=4&l=cmn&ref=12345671&c=work",
+    "/twilio/voice", "/twilio/status",
+    "/twilio/recording?cid=gz-2023&n=4&l=cmn&ref=12345671&c=work",
     "/twilio/step/language?n=1", "/twilio/step/menu?n=2&l=yue&t=2",
     "/twilio/step/subject?n=3&l=en&c=integrity", "/twilio/step/after?n=6&l=cmn&k=report",
     "/twilio/step/recorded?n=4&l=cmn&c=work&ref=12345671", "/twilio/step/dialled?n=3&l=en",

@@ -180,9 +180,12 @@ def step(name: str) -> Response:
 @bp.post("/recording")
 def recording() -> tuple[str, int]:
     """Twilio's recording status callback: the sign that a report's audio exists."""
-    _, now, campaign, key = _incoming()
+    context = _context()
+    now = context.clock()
+    campaign = context.campaigns.by_id.get(request.args.get("cid", ""))
     if campaign is None:
-        return "", 204
+        raise BadRequest("the recording callback names no known campaign")
+    key = call_key(request.form, campaign.id)
     state = flow.CallState.from_query(request.args)
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status == "completed" and report.recording_sid:
