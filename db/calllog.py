@@ -93,11 +93,13 @@ def log_answer(session: Session, key: CallKey, *, at: datetime, refusal: str | N
                result: str, language: str | None = None) -> None:
     """The call came in: taken (result says what it was asked first) or turned away."""
     call = ensure_call(session, key, at)
+    if not _add_event(session, call, at=at, step_no=0, step="voice", result=result,
+                      digits=None):
+        return  # a retry: the first answer stands, even if the gate would now say no
     if refusal is not None and call.refusal is None:
         call.refusal = refusal
     if language and not call.language:
         call.language = language
-    _add_event(session, call, at=at, step_no=0, step="voice", result=result, digits=None)
     session.flush()
     refresh_outcome(session, call.id)
 

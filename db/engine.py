@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITER = "hotline_writer"  # execution option: this connection's transactions will write
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -23,6 +24,9 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling would let a SAVEPOINT outside BEGIN
+            # commit on its own; SQLAlchemy emits BEGIN itself instead (below).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             # WAL lets the console read while a webhook writes; the busy timeout makes
             # concurrent writers wait instead of failing.
@@ -32,6 +36,14 @@ def make_engine(url: str, **options: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # A writer takes the write lock up front (BEGIN IMMEDIATE), so it waits its turn
+            # under the busy timeout instead of failing when a read turns into a write;
+            # readers (the console, exports) stay deferred and never block webhooks.
+            writer = connection.get_execution_options().get(WRITER, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2; this project ships psycopg 3.
@@ -39,5 +51,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **options)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; `writer=True` for short write transactions (the webhooks)."""
+    bind = engine.execution_options(**{WRITER: True}) if writer else engine
+    return sessionmaker(bind, expire_on_commit=False)

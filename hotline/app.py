@@ -55,7 +55,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     app.extensions["hotline.engine"] = engine
     app.extensions["hotline.campaigns"] = campaigns
     init_webhooks(app, WebhookContext(
-        campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        campaigns=campaigns, sessions=make_session_factory(engine, writer=True), clock=clock,
         auth_token=token, public_url=settings.public_url,
         on_write_error=metrics.count_database_error))
     init_console(app, ConsoleContext(
