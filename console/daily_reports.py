@@ -70,6 +70,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "f_recordings_count": ("录音", "recordings"),
     "f_recordings_seconds_total": ("录音总秒数", "recorded seconds, total"),
     "f_recordings_seconds_median": ("录音秒数中位数", "recorded seconds, median"),
+    "f_overdue_any": ("逾期（任一时限，只计一次）", "overdue (either clock, counted once)"),
     "f_overdue_acknowledgement": ("确认收悉已逾期", "acknowledgement overdue"),
     "f_overdue_feedback": ("反馈已逾期", "feedback overdue"),
 }

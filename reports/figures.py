@@ -1,7 +1,9 @@
 """The daily report's figures, every one an aggregate computed by the database.
 
 A report covers one campaign and one local day: midnight to midnight in the
-campaign's time zone (23 or 25 hours on a daylight-saving change). Calls belong
+campaign's time zone (23 or 25 hours on a daylight-saving change), or, when it
+is made before that day is over (at report_time, or a manager's early send),
+from midnight until the moment it is made: `until` says which. Calls belong
 to the day they started on, and reports to their call's day, as in the call log
 export. "So far" is the campaign from its first call up to the end of that day.
 
@@ -21,7 +23,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
-from db.followup import FOLLOW_UPS, overdue_acknowledgement_clause, overdue_feedback_clause
+from db.followup import (
+    FOLLOW_UPS,
+    overdue_acknowledgement_clause,
+    overdue_clause,
+    overdue_feedback_clause,
+)
 from db.models import Call, CallEvent, Report
 from db.outcomes import REFUSALS, CallOutcome
 from ivr.campaign import Campaign
@@ -43,6 +50,7 @@ class FollowUp:
     by_state: Mapping[str, int]
     overdue_acknowledgement: int
     overdue_feedback: int
+    overdue: int = 0  # reports late on either clock, each counted once (as the console does)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,16 @@ class DailyFigures:
     category_labels: Mapping[str, str] = field(default_factory=dict)
     subject_labels: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def until(self) -> datetime:
+        """The end of what the figures cover: the next midnight, or `generated_at` if earlier."""
+        return min(self.end, max(self.start, self.generated_at))
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole local day was over when the figures were made."""
+        return self.generated_at >= self.end
+
     def to_json(self) -> dict[str, Any]:
         zone = ZoneInfo(self.timezone)
         data: dict[str, Any] = {
@@ -90,7 +108,8 @@ class DailyFigures:
             "date": self.day.isoformat(),
             "timezone": self.timezone,
             "from": self.start.astimezone(zone).isoformat(timespec="seconds"),
-            "until": self.end.astimezone(zone).isoformat(timespec="seconds"),
+            "until": self.until.astimezone(zone).isoformat(timespec="seconds"),
+            "complete_day": self.complete,
             "generated_at": self.generated_at.astimezone(zone).isoformat(timespec="seconds"),
         }
         data |= _figures_json(self.today)
@@ -115,6 +134,7 @@ def _figures_json(figures: Figures) -> dict[str, Any]:
         },
         "gave_up_before_category": figures.gave_up_before_category,
         "follow_up": dict(figures.follow_up.by_state) | {"overdue": {
+            "any": figures.follow_up.overdue,
             "acknowledgement": figures.follow_up.overdue_acknowledgement,
             "feedback": figures.follow_up.overdue_feedback,
         }},
@@ -172,9 +192,11 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
     no report names them, in the campaign's order.
     """
     start, end = day_bounds(day, zone)
+    # A report made before the day is over covers it until that moment, and says so.
+    until = min(end, max(start, now))
     in_day = and_(Call.campaign_id == campaign_id, Call.started_at >= start,
-                  Call.started_at < end)
-    so_far = and_(Call.campaign_id == campaign_id, Call.started_at < end)
+                  Call.started_at < until)
+    so_far = and_(Call.campaign_id == campaign_id, Call.started_at < until)
     return DailyFigures(
         campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
         start=start, end=end, generated_at=now,
@@ -203,18 +225,23 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
     gave_up_count = session.scalar(select(func.count()).select_from(Call).where(
         calls, Call.outcome == CallOutcome.ABANDONED.value, ~chose_category)) or 0
 
-    recorded = Report.recording_status == "completed"
+    # A recording counts (in the count, the total and the median alike) once its length
+    # is known: a completed recording whose duration never arrived has none to add.
+    recorded = and_(Report.recording_status == "completed",
+                    Report.recording_seconds.is_not(None))
     categories = dict.fromkeys(category_ids, 0)
     subjects = dict.fromkeys(subject_ids, 0)
     by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
-    reports = recordings = seconds = overdue_ack = overdue_feedback = 0
-    for category, subject, state, count, recorded_count, recorded_seconds, ack, feedback in \
+    reports = recordings = seconds = overdue_ack = overdue_feedback = overdue_any = 0
+    for category, subject, state, count, recorded_count, recorded_seconds, ack, feedback, \
+            late in \
             session.execute(
                 select(Report.category, Report.subject, Report.follow_up, func.count(),
                        _count_if(recorded),
                        func.sum(case((recorded, Report.recording_seconds), else_=0)),
                        _count_if(overdue_acknowledgement_clause(now)),
-                       _count_if(overdue_feedback_clause(now)))
+                       _count_if(overdue_feedback_clause(now)),
+                       _count_if(overdue_clause(now)))
                 .join(Call, Report.call_id == Call.id).where(calls)
                 .group_by(Report.category, Report.subject, Report.follow_up)):
         reports += count
@@ -228,6 +255,7 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
         seconds += int(recorded_seconds or 0)
         overdue_ack += int(ack or 0)
         overdue_feedback += int(feedback or 0)
+        overdue_any += int(late or 0)
 
     return Figures(
         calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
@@ -236,7 +264,7 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
                               seconds_median=_median(session, calls, recorded, recordings)),
         gave_up_before_category=gave_up_count,
         follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=overdue_ack,
-                           overdue_feedback=overdue_feedback),
+                           overdue_feedback=overdue_feedback, overdue=overdue_any),
     )
 
 

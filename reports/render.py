@@ -46,7 +46,7 @@ def render_json(figures: DailyFigures) -> str:
 def subject_line(figures: DailyFigures) -> str:
     today = figures.today
     return (f"Daily report {figures.day.isoformat()}: {figures.campaign_name} — "
-            f"{today.calls} calls, {today.reports} reports")
+            f"{today.calls} calls, {today.reports} reports{_coverage(figures)}")
 
 
 def report_rows(figures: DailyFigures) -> Iterator[tuple[str, str, str, Any, Any]]:
@@ -75,6 +75,8 @@ def report_rows(figures: DailyFigures) -> Iterator[tuple[str, str, str, Any, Any
     for state in _keys(day.follow_up.by_state, total.follow_up.by_state):
         yield ("follow_up", state, "follow-up: " + FOLLOW_UP_LABELS.get(state, state),
                day.follow_up.by_state.get(state, 0), total.follow_up.by_state.get(state, 0))
+    yield ("overdue", "any", "overdue (either clock, counted once)",
+           day.follow_up.overdue, total.follow_up.overdue)
     yield ("overdue", "acknowledgement", "acknowledgement overdue",
            day.follow_up.overdue_acknowledgement, total.follow_up.overdue_acknowledgement)
     yield ("overdue", "feedback", "feedback overdue",
@@ -108,8 +110,8 @@ def render_csv(figures: DailyFigures) -> str:
 def render_text(figures: DailyFigures) -> str:
     lines = [
         f"{figures.campaign_name} ({figures.campaign_id})",
-        f"Daily report for {figures.day.isoformat()} ({figures.timezone}), "
-        f"follow-ups as of {_local_time(figures)}",
+        f"Daily report for {figures.day.isoformat()}{_coverage(figures)} "
+        f"({figures.timezone}), follow-ups as of {_local_time(figures)}",
         "",
         f"{'':44} {'day':>8} {'so far':>8}",
     ]
@@ -124,6 +126,14 @@ def render_text(figures: DailyFigures) -> str:
         count = figures.hourly[hour]
         lines.append(f"  {hour}:00  {count:>6}  {'#' * min(count, 50)}")
     return "\n".join(lines) + "\n"
+
+
+def _coverage(figures: DailyFigures) -> str:
+    """'' for a whole day; ', until 17:45 local time' for a report made before midnight."""
+    if figures.complete:
+        return ""
+    until = figures.until.astimezone(ZoneInfo(figures.timezone)).strftime("%H:%M")
+    return f", until {until}"
 
 
 def _local_time(figures: DailyFigures) -> str:
@@ -143,7 +153,7 @@ _HTML = _ENV.from_string("""\
 BODY = _ENV.from_string("""\
 <h2 style="margin-bottom: 0">{{ f.campaign_name }}</h2>
 <p style="margin-top: 4px; color: #555">Daily report for <strong>{{ f.day.isoformat() }}</strong>
- ({{ f.timezone }}); follow-ups as of {{ as_of }}.</p>
+{{- coverage }} ({{ f.timezone }}); follow-ups as of {{ as_of }}.</p>
 <table style="border-collapse: collapse; margin: 12px 0">
  <tr>{% for label, value in key_figures %}
   <td style="padding: 6px 14px; text-align: center; border: 1px solid #ddd">
@@ -180,10 +190,11 @@ def render_html_body(figures: DailyFigures, chart_src: str | None = None) -> str
     key_figures = [
         ("calls", day.calls), ("answered", day.answered), ("turned away", day.turned_away),
         ("reports", day.reports), ("recordings", day.recordings.count),
-        ("overdue", day.follow_up.overdue_acknowledgement + day.follow_up.overdue_feedback),
+        ("overdue", day.follow_up.overdue),
     ]
     return BODY.render(
-        f=figures, as_of=_local_time(figures), key_figures=key_figures,
+        f=figures, as_of=_local_time(figures), coverage=_coverage(figures),
+        key_figures=key_figures,
         rows=list(report_rows(figures)), chart_src=chart_src, hours=HOURS, hourly=figures.hourly,
         indented={"outcome", "category", "subject", "follow_up"},
     )

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select, update
 
 from db.engine import make_session_factory
+from db.models import Report
 from hotline.cli import main
 from reports.delivery import DeliveryContext
 from reports.export import _csv_safe
 from reports.figures import campaign_figures
 from reports.mail import MailConfigError, SmtpSettings, build_message, parse_mail_from
+from reports.render import render_html_body, render_text, report_rows, subject_line
 
 
 def test_export_cells_starting_with_tab_or_carriage_return_are_not_formulas():
@@ -83,3 +87,63 @@ def test_an_unencoded_password_character_is_explained(url):
 def test_a_timeout_that_cannot_work_is_refused_at_start(timeout):
     with pytest.raises(MailConfigError, match="timeout"):
         SmtpSettings.from_url(f"smtp://mail.example.org?timeout={timeout}")
+
+
+# --- 3: the headline's overdue counts each late report once -----------------------------------
+
+def test_a_report_late_on_both_clocks_is_one_overdue_report(engine, campaigns, clock,
+                                                             place_call):
+    clock.set_local("2023-06-01 10:00")
+    place_call("1", "3", "1", "r30", "2")
+    place_call("2", "3", "2", "r50", "2")
+    # Three months on, both are late to acknowledge and late with feedback.
+    later = datetime(2023, 9, 5, 2, 0, tzinfo=UTC)
+    with make_session_factory(engine)() as session:
+        figures = campaign_figures(session, campaigns.by_id["gz-2023"], date(2023, 6, 1), later)
+    late = figures.today.follow_up
+    assert (late.overdue_acknowledgement, late.overdue_feedback, late.overdue) == (2, 2, 2)
+    headline = re.search(r"bold\">(\d+)</div>\s*<div[^>]*>overdue</div>",
+                         render_html_body(figures))
+    assert headline is not None and headline.group(1) == "2"
+    rows = {(figure, key): day for figure, key, _label, day, _so_far in report_rows(figures)}
+    assert rows[("overdue", "any")] == 2
+
+
+# --- 5: recordings without a known length -----------------------------------------------------
+
+def test_a_recording_without_a_length_is_left_out_of_count_total_and_median(
+        engine, campaigns, clock, place_call):
+    clock.set_local("2023-06-01 10:00")
+    for seconds in ("r10", "r20", "r90"):
+        place_call("1", "3", "1", seconds, "2")
+    with engine.begin() as connection:  # Twilio never told us the last one's duration
+        longest = connection.execute(select(Report.id).where(
+            Report.recording_seconds == 90)).scalar_one()
+        connection.execute(update(Report).where(Report.id == longest).values(
+            recording_seconds=None))
+    with make_session_factory(engine)() as session:
+        figures = campaign_figures(session, campaigns.by_id["gz-2023"], date(2023, 6, 1),
+                                   datetime(2023, 6, 2, tzinfo=UTC))
+    recordings = figures.today.recordings
+    assert (recordings.count, recordings.seconds_total, recordings.seconds_median) == (2, 30, 15)
+    assert figures.today.reports == 3
+
+
+# --- 10: a report made before midnight says what it covers ------------------------------------
+
+def test_the_report_made_at_report_time_covers_the_day_until_then(engine, campaigns, clock,
+                                                                  place_call):
+    clock.set_local("2023-06-01 10:00")
+    place_call("1", "3", "1", "r30", "2")
+    clock.set_local("2023-06-01 17:50")
+    place_call()  # after the report was made: not in it
+    made_at = datetime(2023, 6, 1, 9, 45, tzinfo=UTC)  # 17:45 in Guangzhou
+    with make_session_factory(engine)() as session:
+        figures = campaign_figures(session, campaigns.by_id["gz-2023"], date(2023, 6, 1),
+                                   made_at)
+    data = figures.to_json()
+    assert data["until"] == "2023-06-01T17:45:00+08:00" and data["complete_day"] is False
+    assert data["calls"] == 1 and data["so_far"]["calls"] == 1
+    assert "Daily report for 2023-06-01, until 17:45 (Asia/Shanghai)" in render_text(figures)
+    assert subject_line(figures).endswith(", until 17:45")
+    assert "until 17:45" in render_html_body(figures)
