@@ -169,6 +169,13 @@ def test_a_database_failure_never_silences_the_caller(app, client, engine, clock
         {**CALL, "RecordingSid": "RE" + "f" * 32, "RecordingUrl": "https://x", "Digits": "#"})
     assert "受理编号是" in recorded.get_data(as_text=True)
     assert failures == ["voice", "step/language", "step/recorded"]
+    # Callbacks have no caller waiting: a failed write answers 503 so Twilio can retry.
+    status = signed_post(client, "/twilio/status", {**CALL, "CallStatus": "completed"})
+    recording = signed_post(client, "/twilio/recording?cid=gz-2023&n=4&l=cmn&ref=12345671", {
+        "CallSid": CALL["CallSid"], "RecordingSid": "RE" + "f" * 32,
+        "RecordingStatus": "completed", "RecordingUrl": "https://x", "RecordingDuration": "3"})
+    assert (status.status_code, recording.status_code) == (503, 503)
+    assert status.headers["Retry-After"] == "30"
 
 
 def test_an_unexpected_error_is_an_apology_not_silence(app, client, monkeypatch) -> None:

@@ -67,8 +67,12 @@ def _links(context: WebhookContext) -> flow.Links:
     return flow.Links(request.script_root + PREFIX)
 
 
+class WriteFailed(Exception):
+    """A callback's write failed: answer 503 so that Twilio may deliver it again."""
+
+
 def _store(what: str, write: Callable[[Session], object]) -> object | None:
-    """Run one write transaction; on a database error log it and carry on."""
+    """Run one write transaction; on a database error log it and carry on (None)."""
     context = _context()
     try:
         with context.sessions.begin() as session:
@@ -111,6 +115,11 @@ def _bad_request(exc: BadRequest) -> tuple[str, int]:
 @bp.errorhandler(flow.BadState)
 def _bad_state(exc: flow.BadState) -> tuple[str, int]:
     return f"bad step state: {exc}", 400
+
+
+@bp.errorhandler(WriteFailed)
+def _write_failed(_exc: WriteFailed) -> tuple[str, int, dict[str, str]]:
+    return "call log unavailable; try again", 503, {"Retry-After": "30"}
 
 
 @bp.errorhandler(Exception)
@@ -188,8 +197,10 @@ def recording() -> tuple[str, int]:
     key = call_key(request.form, campaign.id)
     state = flow.CallState.from_query(request.args)
     report = flow.recording_report(campaign, state, request.form.to_dict())
-    if report.recording_status == "completed" and report.recording_sid:
-        _store("recording", lambda s: _save_report(s, key, report, now, campaign))
+    if report.recording_status != "completed" or not report.recording_sid:
+        return "", 204  # no audio (an empty recording): nothing to keep
+    if _store("recording", lambda s: _save_report(s, key, report, now, campaign)) is None:
+        raise WriteFailed  # nobody is on the line: let Twilio retry instead of losing it
     return "", 204
 
 
@@ -200,10 +211,12 @@ def status() -> tuple[str, int]:
     call_status = request.form.get("CallStatus", "")
     if call_status not in KNOWN_CALL_STATUSES:
         raise BadRequest("CallStatus is missing or unknown")
-    _store("status", lambda s: calllog.apply_status(
+    stored = _store("status", lambda s: calllog.apply_status(
         s, key, at=now, status=call_status,
         sequence=small_int(request.form.get("SequenceNumber")),
         duration=small_int(request.form.get("CallDuration"))))
+    if stored is None:
+        raise WriteFailed
     return "", 204
 
 
