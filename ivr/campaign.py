@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ivr.prompts import SUPPORTED_LANGUAGES
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 40  # ids travel in step URLs and fill 64-character columns
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 HH_MM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -135,6 +136,10 @@ class _Checker:
         if not isinstance(value, kind):
             self.fail(name, f"must be {_kind_name(kind)}, not {type(value).__name__}")
             return None
+        # TOML date-times are dates to isinstance(); a time of day here would be ignored.
+        if isinstance(value, datetime) and datetime not in _as_tuple(kind):
+            self.fail(name, "must be a date (YYYY-MM-DD) without a time of day")
+            return None
         return value
 
 
@@ -217,8 +222,9 @@ def _menu_entries(check: _Checker, name: str, languages: tuple[str, ...], *,
             seen_keys.add(key)
         entry_id = sub.get("id", str, required=True)
         if entry_id is not None:
-            if not CAMPAIGN_ID.match(entry_id):
-                sub.fail("id", "must be lowercase letters, digits and '-'")
+            if not CAMPAIGN_ID.match(entry_id) or len(entry_id) > MAX_ID_LENGTH:
+                sub.fail("id", f"must be lowercase letters, digits and '-', at most "
+                               f"{MAX_ID_LENGTH} characters")
             elif entry_id in seen_ids:
                 sub.fail("id", f"{entry_id!r} is used twice")
             seen_ids.add(entry_id)
@@ -235,8 +241,10 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
     check = _Checker(file, data)
 
     campaign_id = check.get("id", str, required=True)
-    if campaign_id is not None and not CAMPAIGN_ID.match(campaign_id):
-        check.fail("id", "must be lowercase letters, digits and '-' (e.g. gz-2023)")
+    if campaign_id is not None and (not CAMPAIGN_ID.match(campaign_id)
+                                    or len(campaign_id) > MAX_ID_LENGTH):
+        check.fail("id", f"must be lowercase letters, digits and '-' (e.g. gz-2023), at most "
+                         f"{MAX_ID_LENGTH} characters")
     name = check.get("name", str, required=False) or campaign_id or ""
 
     numbers = check.get("numbers", list, required=True) or []
@@ -245,6 +253,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
     for index, number in enumerate(numbers):
         if not isinstance(number, str) or not E164.match(number):
             check.fail(f"numbers[{index}]", f"{number!r} is not an E.164 number like +862087756920")
+    numbers = [number for number in numbers if isinstance(number, str)]
     if len(set(numbers)) != len(numbers):
         check.fail("numbers", "lists a number twice")
 
@@ -292,8 +301,8 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
     closed_on: frozenset[date] = frozenset()
     raw_closed = check.get("closed_on", list, required=False)
     if raw_closed is not None:
-        if not all(isinstance(d, date) for d in raw_closed):
-            check.fail("closed_on", "must be a list of dates (YYYY-MM-DD, unquoted)")
+        if not all(isinstance(d, date) and not isinstance(d, datetime) for d in raw_closed):
+            check.fail("closed_on", "must be a list of dates (YYYY-MM-DD, unquoted, no time)")
         else:
             closed_on = frozenset(raw_closed)
 
