@@ -256,8 +256,8 @@ def _ask_after(response: VoiceResponse, speaker: _Speaker, state: CallState) -> 
 
 def _start_recording(response: VoiceResponse, speaker: _Speaker, state: CallState) -> None:
     links = speaker.links
-    minutes = max(1, -(-speaker.campaign.max_message_seconds // 60))
-    speaker.say(response, "record_notice", minutes=minutes)
+    speaker.say(response, "record_notice",
+                limit=speaker.prompts.duration(speaker.campaign.max_message_seconds))
     response.record(
         action=links.step("recorded", state), method="POST",
         max_length=speaker.campaign.max_message_seconds, finish_on_key="#", play_beep=True,
@@ -330,8 +330,10 @@ def answer_call(campaign: Campaign, decision: GateDecision, links: Links) -> Rep
                 speaker.say(response, "after_cutoff", date=prompts.date(campaign.closes))
             else:
                 start, end = campaign.hours
-                speaker.say(response, "closed_hours", days=prompts.weekdays(campaign.weekdays),
-                            start=prompts.time(start), end=prompts.time(end))
+                days = prompts.weekdays(campaign.weekdays,
+                                        some_dates_closed=bool(campaign.closed_on))
+                speaker.say(response, "closed_today" if decision.closed_today else "closed_hours",
+                            days=days, start=prompts.time(start), end=prompts.time(end))
             address = campaign.postal_address.get(language)
             if address:
                 speaker.say(response, "postal", address=address)

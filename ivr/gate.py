@@ -25,6 +25,7 @@ class Refusal(StrEnum):
 class GateDecision:
     local_time: datetime
     refusal: Refusal | None
+    closed_today: bool = False  # a closed weekday or date, not merely outside the hours
 
     @property
     def is_open(self) -> bool:
@@ -42,7 +43,7 @@ def check_gate(campaign: Campaign, moment: datetime) -> GateDecision:
     if today > campaign.closes:
         return GateDecision(local, Refusal.AFTER_CUTOFF)
     if local.isoweekday() not in campaign.weekdays or today in campaign.closed_on:
-        return GateDecision(local, Refusal.CLOSED_HOURS)
+        return GateDecision(local, Refusal.CLOSED_HOURS, closed_today=True)
     start, end = campaign.hours
     now = local.time().replace(tzinfo=None)
     if now < start or (end is not None and now >= end):

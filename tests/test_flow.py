@@ -179,3 +179,29 @@ def test_every_language_has_every_prompt(language: str) -> None:
     prompts = prompts_for(language)
     for key in REQUIRED_TEXTS:
         assert str(prompts.texts[key]).strip(), key
+
+
+def test_a_closed_day_is_not_announced_as_open_every_day() -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    holiday = replace(SEED, closed_on=frozenset({date(2023, 6, 22)}))
+    at_ten = datetime(2023, 6, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    spoken = says(str(flow.answer_call(holiday, check_gate(holiday, at_ten), LINKS).twiml))
+    assert any(s.startswith("今天本电话不受理来电。") and "除个别休息日外每天" in s
+               for s in spoken)
+    assert any(s.startswith("This line is closed today.") for s in spoken)
+    assert not any("受理时间是每天" in s for s in spoken)
+
+
+@pytest.mark.parametrize(("seconds", "cmn", "en"), [
+    (300, "5分钟", "5 minutes"), (60, "1分钟", "1 minute"), (90, "90秒", "90 seconds")])
+def test_the_message_limit_is_said_exactly(seconds: int, cmn: str, en: str) -> None:
+    from dataclasses import replace
+
+    line = replace(SEED, max_message_seconds=seconds)
+    for language, expected in (("cmn", cmn), ("en", en)):
+        state = flow.CallState(step_no=3, language=language, category="integrity")
+        xml = str(flow.handle_step("subject", line, state, {"Digits": "1"}, LINKS).twiml)
+        assert expected in says(xml)[0]
+        assert next(v for v in verbs(xml) if v.tag == "Record").get("maxLength") == str(seconds)

@@ -23,7 +23,8 @@ REQUIRED_TEXTS = (
     "menu_intro", "menu_category", "menu_not_listed", "menu_operator", "menu_repeat",
     "subject_intro", "subject_option", "referral", "record_notice", "record_empty", "reference",
     "after_report", "after_referral", "no_input", "wrong_key", "goodbye", "too_many_tries",
-    "operator_connecting", "operator_unavailable", "closed_hours", "not_open_yet",
+    "operator_connecting", "operator_unavailable", "closed_hours", "closed_today",
+    "not_open_yet", "every_day_but_some", "minutes", "seconds",
     "after_cutoff", "postal", "unknown_number", "technical_problem", "every_day",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
@@ -66,11 +67,20 @@ class Prompts:
         template = "time_format_on_the_hour" if moment.minute == 0 else "time_format"
         return str(self.texts[template]).format(hour=hour, minute=moment.minute, meridiem=meridiem)
 
-    def weekdays(self, days: Iterable[int]) -> str:
+    def duration(self, seconds: int) -> str:
+        """A length of time as said: whole minutes when it is whole minutes, else seconds."""
+        if seconds % 60 == 0:
+            minutes = seconds // 60
+            if minutes == 1 and "minutes_one" in self.texts:
+                return str(self.texts["minutes_one"])
+            return self.say("minutes", n=minutes)
+        return self.say("seconds", n=seconds)
+
+    def weekdays(self, days: Iterable[int], *, some_dates_closed: bool = False) -> str:
         """'every day', or the open weekdays as a spoken list."""
         chosen = sorted(set(days))
         if len(chosen) == 7:
-            return str(self.texts["every_day"])
+            return str(self.texts["every_day_but_some" if some_dates_closed else "every_day"])
         names = [self.texts["weekday_names"][d - 1] for d in chosen]
         return str(self.texts["weekdays_format"]).format(days=self.join(names))
 
