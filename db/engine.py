@@ -15,6 +15,8 @@ WRITER = "hotline_writer"  # execution option: this connection's transactions wi
 
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine tuned for short webhook transactions on either database."""
+    if url.startswith("postgres://"):  # Heroku-style and libpq URLs say postgres://
+        url = "postgresql://" + url.removeprefix("postgres://")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

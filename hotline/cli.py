@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from db import migrate
 from db.engine import make_engine, make_session_factory
@@ -26,6 +26,12 @@ class Failure(click.ClickException):
         click.echo(f"hotline: {self.format_message()}", err=True)
 
 
+def unreachable(exc: OperationalError) -> Failure:
+    """The database cannot be reached: the driver's first line says why."""
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    return Failure(f"cannot reach the database: {reason}")
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()
@@ -41,7 +47,11 @@ def _campaigns(settings: Settings) -> Campaigns:
 
 
 def _engine(settings: Settings) -> Engine:
-    return make_engine(settings.database_url)
+    try:
+        return make_engine(settings.database_url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise Failure(f"HOTLINE_DATABASE_URL: not a database URL this app can use ({exc}); "
+                      "use sqlite:///path or postgresql+psycopg://user@host/db") from None
 
 
 def _prepare_database(engine: Engine) -> None:
@@ -53,7 +63,7 @@ def _prepare_database(engine: Engine) -> None:
             raise Failure(f"the database is at revision {migrate.current_revision(engine)}, "
                           f"not {migrate.head_revision(engine)}; run `hotline db upgrade`")
     except OperationalError as exc:
-        raise Failure(f"cannot reach the database: {exc.orig}") from None
+        raise unreachable(exc) from None
 
 
 @click.group()
@@ -108,7 +118,7 @@ def db_upgrade(revision: str) -> None:
     try:
         migrate.upgrade(engine, revision)
     except OperationalError as exc:
-        raise Failure(f"cannot reach the database: {exc.orig}") from None
+        raise unreachable(exc) from None
     click.echo(f"database at revision {migrate.current_revision(engine)}")
 
 
@@ -117,7 +127,10 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Downgrade the database to REVISION ('base' empties it)."""
     engine = _engine(_settings())
-    migrate.downgrade(engine, revision)
+    try:
+        migrate.downgrade(engine, revision)
+    except OperationalError as exc:
+        raise unreachable(exc) from None
     click.echo(f"database at revision {migrate.current_revision(engine)}")
 
 
@@ -128,7 +141,7 @@ def db_current() -> None:
     try:
         current = migrate.current_revision(engine)
     except OperationalError as exc:
-        raise Failure(f"cannot reach the database: {exc.orig}") from None
+        raise unreachable(exc) from None
     head = migrate.head_revision(engine)
     state = "up to date" if migrate.is_up_to_date(engine) else f"newest is {head}"
     click.echo(f"{current or '(empty)'} ({state})")
@@ -314,7 +327,10 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
     settings = _settings()
     all_campaigns = _campaigns(settings)
     to_number = to_number or next(iter(all_campaigns)).numbers[0]
-    token, _ = settings.auth_token(create=url is None)
+    try:
+        token, _ = settings.auth_token(create=url is None)
+    except SettingsError as exc:
+        raise Failure(str(exc)) from None
     caller = (ScriptedCaller(keys.split(), echo=click.echo) if keys is not None
               else TerminalCaller())
     if url:

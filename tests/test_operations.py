@@ -175,3 +175,29 @@ def test_the_home_page_leads_to_the_console_sign_in(client) -> None:
     console = client.get("/console/", follow_redirects=True)
     assert console.status_code == 200
     assert "password" in console.get_data(as_text=True).lower()
+
+
+@pytest.mark.parametrize(("env", "args", "message"), [
+    ({"HOTLINE_DATABASE_URL": "mysql+nosuchdriver://x/y"}, ["db", "current"],
+     "HOTLINE_DATABASE_URL: not a database URL"),
+    ({"HOTLINE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"},
+     ["db", "downgrade", "base"], "cannot reach the database"),
+    ({}, ["call", "--url", "http://127.0.0.1:9"], "TWILIO_AUTH_TOKEN is not set"),
+])
+def test_command_line_mistakes_are_one_line(env, args, message, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(Path(__file__).parent.parent / "campaigns"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_postgres_scheme_urls_are_understood() -> None:
+    from db.engine import make_engine
+
+    engine = make_engine("postgres://someone@db.example.org/hotline")
+    assert engine.url.drivername == "postgresql+psycopg"
