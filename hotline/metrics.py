@@ -31,14 +31,32 @@ from db.models import Call
 from db.report_models import DailyReport
 from ivr.flow import STEPS
 
-WEBHOOK_SECONDS = Histogram(
-    "hotline_webhook_seconds", "Time to answer a Twilio webhook, by step", ["step"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
-SIGNATURE_FAILURES = Counter(
-    "hotline_signature_failures_total", "Webhook requests refused for a missing or bad signature")
-DATABASE_ERRORS = Counter(
-    "hotline_database_errors_total", "Call log writes that failed (the caller was still answered)",
-    ["step"])
+
+class _WebMetrics:
+    """The web process's own metrics, made on first use: with PROMETHEUS_MULTIPROC_DIR set,
+    making one opens a file there, which other commands (the scheduler, `db upgrade`)
+    must not need."""
+
+    def __init__(self) -> None:
+        self.webhook_seconds = Histogram(
+            "hotline_webhook_seconds", "Time to answer a Twilio webhook, by step", ["step"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
+        self.signature_failures = Counter(
+            "hotline_signature_failures_total",
+            "Webhook requests refused for a missing or bad signature")
+        self.database_errors = Counter(
+            "hotline_database_errors_total",
+            "Call log writes that failed (the caller was still answered)", ["step"])
+
+
+_web: _WebMetrics | None = None
+
+
+def _web_metrics() -> _WebMetrics:
+    global _web  # one set per process, as prometheus-client requires
+    if _web is None:
+        _web = _WebMetrics()
+    return _web
 
 
 class CallLogCollector(Collector):
@@ -63,7 +81,7 @@ class CallLogCollector(Collector):
                         select(DailyReport.state, func.count()).group_by(DailyReport.state)):
                     deliveries.add_metric([state], count)
         except SQLAlchemyError:
-            DATABASE_ERRORS.labels(step="metrics").inc()
+            count_database_error("metrics")
             return
         yield calls
         yield deliveries
@@ -74,7 +92,8 @@ def _registry(engine: Engine) -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
-        for metric in (WEBHOOK_SECONDS, SIGNATURE_FAILURES, DATABASE_ERRORS):
+        web = _web_metrics()
+        for metric in (web.webhook_seconds, web.signature_failures, web.database_errors):
             registry.register(metric)
     registry.register(CallLogCollector(engine))
     return registry
@@ -82,6 +101,7 @@ def _registry(engine: Engine) -> CollectorRegistry:
 
 def init_app(app: Flask, engine: Engine) -> None:
     registry = _registry(engine)
+    web = _web_metrics()
 
     @app.before_request
     def _start_timer() -> None:
@@ -91,7 +111,7 @@ def init_app(app: Flask, engine: Engine) -> None:
     def _observe(response: Response) -> Response:
         if request.path.startswith("/twilio/"):
             if response.status_code == 403:
-                SIGNATURE_FAILURES.inc()
+                web.signature_failures.inc()
             name = (request.view_args or {}).get("name")
             if name is not None:
                 step = name if name in STEPS else "unknown"  # bounded label values
@@ -99,7 +119,7 @@ def init_app(app: Flask, engine: Engine) -> None:
                 step = (request.endpoint or "unknown").removeprefix("twilio.")
             started = g.get("hotline_started")
             if started is not None:
-                WEBHOOK_SECONDS.labels(step=step).observe(time.perf_counter() - started)
+                web.webhook_seconds.labels(step=step).observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")
@@ -108,4 +128,4 @@ def init_app(app: Flask, engine: Engine) -> None:
 
 
 def count_database_error(step: str) -> None:
-    DATABASE_ERRORS.labels(step=step).inc()
+    _web_metrics().database_errors.labels(step=step).inc()
