@@ -171,6 +171,9 @@ def daily_report_send(campaign_id: str, day_text: str) -> Any:
     delivery = DeliveryContext(sessions=context().sessions, campaigns=context().campaigns,
                                smtp=smtp, mail_from=settings.mail_from, clock=context().clock,
                                worker=f"console:{current_user.name}"[:128])
+    # End this request's read transaction: the send writes in transactions of its own,
+    # and an SQLite snapshot older than those writes could not record the audit line.
+    db().commit()
     try:
         attempt = resend(delivery, campaign.id, day)
     except DeliveryError as exc:

@@ -43,6 +43,9 @@ class DailyReport(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When this attempt began talking to the mail server: a row left in `sending` with
+    # none never reached it and is safe to send again; with one, it may have arrived.
+    smtp_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
     figures: Mapped[str | None] = mapped_column(Text)  # the report's JSON as last sent
 
@@ -50,3 +53,12 @@ class DailyReport(Base):
         UniqueConstraint("campaign_id", "day", name="uq_daily_reports_campaign_day"),
         Index("ix_daily_reports_state_next", "state", "next_attempt_at"),
     )
+
+
+class DailyReportSchedule(Base):
+    """When the scheduler first looked after a campaign: it never catches up days before."""
+
+    __tablename__ = "daily_report_schedules"
+
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_run_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,16 +7,31 @@ misfired job. The SMTP conversation happens outside any transaction; its
 result is written back to the row (sent, or retrying with the next attempt's
 time, or failed after the last attempt).
 
-A row left in `sending` (the process died mid-send) is never sent again by
-itself, because the server may already have accepted the message; a manager
-re-sends it from the console or with `hotline report --send` when it did not
-arrive. Re-sending on purpose is always allowed.
+Each attempt stamps `smtp_started_at` just before it opens the SMTP
+conversation. A row left in `sending` without that stamp (the process died, or
+the database failed, while the figures were being made) never reached the mail
+server: after STALE_CLAIM the retry job claims it again. A row left in
+`sending` with the stamp may have been delivered, so it is never sent again by
+itself; the console flags it and a manager re-sends it when it did not arrive.
+Any error after the claim (SMTP, the database, a bug) puts the row in
+`retrying` with backoff, logged with its traceback.
+
+Manual sends (the console's button, `hotline report --send`): a day whose
+report is due (its report_time has passed) is sent on its row, as a re-send
+when it was sent already; the scheduler then has nothing left to do for it. A
+day whose report is not due yet (today before report_time) is sent as an
+early, partial report ("until HH:MM") and leaves the row alone: the scheduled
+report still goes at report_time, which is what a manager who asked for a
+morning snapshot expects. Days not begun yet are refused.
 
 Which days are due: the report of local day D is due from D's `report_time`
-on. On start (and at every run) the scheduler catches up at most
-`catch_up_days` days before the latest due day, never days before `opens`,
-and sends nothing once the campaign is more than REPORT_DAYS_AFTER_CLOSE days
-past `closes`.
+on. The scheduler catches up at most `catch_up_days` days before the latest
+due day, never days before its own first run for the campaign (a scheduler
+started mid-campaign does not send old days), never days before `opens` (or,
+when `opens` is unset, before the campaign's first call), and sends nothing
+once the campaign is more than REPORT_DAYS_AFTER_CLOSE days past `closes`.
+The retry job (every few minutes) runs the same check, so a claim that failed
+at report_time (the database briefly down) is made minutes later, not a day.
 """
 
 from __future__ import annotations
@@ -31,11 +46,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.report_models import DailyReport, DeliveryState
+from db.models import Call
+from db.report_models import DailyReport, DailyReportSchedule, DeliveryState
 from ivr.campaign import Campaign, Campaigns
 from reports.figures import campaign_figures
 from reports.mail import SmtpSettings, build_message, send_message
@@ -48,6 +64,9 @@ DEFAULT_CATCH_UP_DAYS = 3
 RETRY_BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=45),
                  timedelta(hours=2), timedelta(hours=6))
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
+# A claim this old that never reached the mail server is taken over by the retry job;
+# one that did reach it is flagged in the console as needing a person.
+STALE_CLAIM = timedelta(minutes=5)
 
 Clock = Callable[[], datetime]
 Sender = Callable[[EmailMessage, SmtpSettings], None]
@@ -85,6 +104,7 @@ class Attempt:
     day: date
     state: str  # a DeliveryState, or "taken" when another claimant holds the row
     error: str | None = None
+    early: bool = False  # a manual send before report_time: partial, the row untouched
 
 
 def reports_wanted(campaign: Campaign, today: date) -> bool:
@@ -96,8 +116,28 @@ def is_scheduled(campaign: Campaign) -> bool:
     return campaign.report_time is not None and bool(campaign.report_to)
 
 
-def due_days(campaign: Campaign, now: datetime, catch_up_days: int) -> list[date]:
-    """The local days whose report is due at `now`, oldest first, within the limits."""
+def due_at(campaign: Campaign, day: date) -> datetime | None:
+    """The moment the scheduled report of `day` is due (None: the campaign has none)."""
+    if not is_scheduled(campaign):
+        return None
+    assert campaign.report_time is not None
+    return datetime.combine(day, campaign.report_time, tzinfo=campaign.timezone)
+
+
+def needs_attention(row: DailyReport, now: datetime) -> bool:
+    """A row stuck in `sending` for longer than a send takes: the console flags it."""
+    return (row.state == DeliveryState.SENDING.value and row.last_attempt_at is not None
+            and row.last_attempt_at <= now - STALE_CLAIM)
+
+
+def due_days(campaign: Campaign, now: datetime, catch_up_days: int, *,
+             since: date | None = None, first_call: date | None = None) -> list[date]:
+    """The local days whose report is due at `now`, oldest first, within the limits.
+
+    `since`: the local day the scheduler first ran for the campaign (no earlier day is
+    caught up); `first_call`: the local day of its first call, the start when `opens`
+    is unset.
+    """
     if not is_scheduled(campaign):
         return []
     assert campaign.report_time is not None
@@ -109,6 +149,10 @@ def due_days(campaign: Campaign, now: datetime, catch_up_days: int) -> list[date
     first = latest - timedelta(days=catch_up_days)
     if campaign.opens is not None:
         first = max(first, campaign.opens)
+    elif first_call is not None:
+        first = max(first, first_call)
+    if since is not None:
+        first = max(first, since)
     last = min(latest, campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE))
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -124,20 +168,47 @@ def deliver_due(context: DeliveryContext, campaign_id: str) -> list[Attempt]:
                     campaign_id)
         return []
     now = context.clock()
-    days = due_days(campaign, now, context.catch_up_days)
-    if not days:
-        return []
+    if not due_days(campaign, now, context.catch_up_days):
+        return []  # the cheap case: the retry job asks every few minutes
+    zone = campaign.timezone
     with context.sessions() as session:
+        since = _first_run(context, session, campaign.id, now).astimezone(zone).date()
+        first_call = None
+        if campaign.opens is None:
+            first = session.scalar(select(func.min(Call.started_at)).where(
+                Call.campaign_id == campaign.id))
+            if first is None:
+                return []  # no call yet: nothing to report
+            first_call = first.astimezone(zone).date()
+        days = due_days(campaign, now, context.catch_up_days, since=since,
+                        first_call=first_call)
         claimed = set(session.scalars(select(DailyReport.day).where(
             DailyReport.campaign_id == campaign.id, DailyReport.day.in_(days))))
     attempts = []
-    local_today = now.astimezone(campaign.timezone).date()
+    local_today = now.astimezone(zone).date()
     for day in days:
         if day in claimed:
             continue
         trigger = "schedule" if day >= local_today - timedelta(days=1) else "catch_up"
         attempts.append(_claim_and_send(context, campaign, day, trigger))
     return attempts
+
+
+def _first_run(context: DeliveryContext, session: Session, campaign_id: str,
+               now: datetime) -> datetime:
+    """When the scheduler first ran for the campaign; recorded now if it never did."""
+    found = session.get(DailyReportSchedule, campaign_id)
+    if found is not None:
+        return found.first_run_at
+    try:
+        with context.sessions() as writer, writer.begin():
+            writer.add(DailyReportSchedule(campaign_id=campaign_id, first_run_at=now))
+    except IntegrityError:  # a second scheduler recorded it at the same moment
+        with context.sessions() as reader:
+            return reader.get_one(DailyReportSchedule, campaign_id).first_run_at
+    log.info("daily report %s: first run of the scheduler; no day before %s is caught up",
+             campaign_id, now.isoformat())
+    return now
 
 
 def _claim_and_send(context: DeliveryContext, campaign: Campaign, day: date, trigger: str
@@ -160,10 +231,16 @@ def retry_failed(context: DeliveryContext) -> list[Attempt]:
     with context.sessions() as session:
         waiting = session.execute(select(
             DailyReport.id, DailyReport.campaign_id, DailyReport.day, DailyReport.attempts,
-        ).where(DailyReport.state == DeliveryState.RETRYING.value,
-                DailyReport.next_attempt_at <= now)).all()
+            DailyReport.state,
+        ).where(
+            (DailyReport.state == DeliveryState.RETRYING.value)
+            & (DailyReport.next_attempt_at <= now)
+            # Claimed, but its claimant stopped before talking to the mail server.
+            | (DailyReport.state == DeliveryState.SENDING.value)
+            & DailyReport.smtp_started_at.is_(None)
+            & (DailyReport.last_attempt_at <= now - STALE_CLAIM))).all()
     attempts = []
-    for row_id, campaign_id, day, seen_attempts in waiting:
+    for row_id, campaign_id, day, seen_attempts, seen_state in waiting:
         campaign = context.campaigns.by_id.get(campaign_id)
         if campaign is None or not reports_wanted(campaign, now.astimezone(
                 campaign.timezone).date()):
@@ -175,11 +252,13 @@ def retry_failed(context: DeliveryContext) -> list[Attempt]:
             won = session.execute(
                 update(DailyReport).where(
                     DailyReport.id == row_id,
-                    DailyReport.state == DeliveryState.RETRYING.value,
-                    DailyReport.attempts == seen_attempts)
+                    DailyReport.state == seen_state,
+                    DailyReport.attempts == seen_attempts,
+                    DailyReport.smtp_started_at.is_(None)
+                    if seen_state == DeliveryState.SENDING.value else true())
                 .values(state=DeliveryState.SENDING.value, attempts=seen_attempts + 1,
                         trigger="retry", claimed_by=context.claimant, last_attempt_at=now,
-                        next_attempt_at=None)
+                        next_attempt_at=None, smtp_started_at=None)
                 .execution_options(synchronize_session=False)).rowcount == 1
         if not won:
             attempts.append(Attempt(campaign_id, day, "taken"))
@@ -190,14 +269,21 @@ def retry_failed(context: DeliveryContext) -> list[Attempt]:
 
 
 def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
-    """Send the report now, on purpose, whatever its row says (CLI --send, the console).
+    """Send the report now, on purpose (CLI --send, the console).
 
-    A failed manual send starts a fresh series of retries.
+    A due day is sent on its row whatever the row says, and a failed manual send
+    starts a fresh series of retries. A day not due yet is sent early, as a partial
+    report, and leaves the row to the scheduler (see the module's docstring).
     """
     campaign = context.campaigns.by_id.get(campaign_id)
     if campaign is None:
         raise DeliveryError(f"no campaign {campaign_id!r}")
     now = context.clock()
+    if day > now.astimezone(campaign.timezone).date():
+        raise DeliveryError(f"the report of {day} cannot be sent before that day begins")
+    scheduled_at = due_at(campaign, day)
+    if scheduled_at is not None and now < scheduled_at:
+        return _send_early(context, campaign, day)
     with context.sessions() as session, session.begin():
         row = session.scalar(select(DailyReport).where(
             DailyReport.campaign_id == campaign.id, DailyReport.day == day)
@@ -212,6 +298,7 @@ def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
         row.recipients = len(campaign.report_to)
         row.last_attempt_at = now
         row.next_attempt_at = None
+        row.smtp_started_at = None
         try:
             session.flush()
         except IntegrityError:
@@ -221,35 +308,102 @@ def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
     return _send_claimed(context, campaign, day, row_id, attempts=1)
 
 
+def _prepare(context: DeliveryContext, campaign: Campaign, day: date
+             ) -> tuple[EmailMessage, str]:
+    """The message and the figures' JSON; raises DeliveryError when it cannot be sent."""
+    if context.smtp is None or not context.mail_from:
+        raise DeliveryError("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must both be set")
+    if not campaign.report_to:
+        raise DeliveryError(f"campaign {campaign.id} has no report_to recipients")
+    with context.sessions() as session:
+        figures = campaign_figures(session, campaign, day, context.clock())
+    message = build_message(figures, mail_from=context.mail_from,
+                            recipients=campaign.report_to)
+    return message, json.dumps(figures.to_json())
+
+
+def _send_early(context: DeliveryContext, campaign: Campaign, day: date) -> Attempt:
+    """A manual send before report_time: sent now, nothing recorded on the day's row."""
+    try:
+        message, _figures = _prepare(context, campaign, day)
+        assert context.smtp is not None
+        context.sender(message, context.smtp)
+    except Exception as exc:
+        error = _describe(exc)
+        _log_failure(exc, "daily report %s %s: early send failed (%s)", campaign.id, day,
+                     error)
+        return Attempt(campaign.id, day, DeliveryState.FAILED.value, error, early=True)
+    log.info("daily report %s %s: sent early (before report_time) to %d recipient(s)",
+             campaign.id, day, len(campaign.report_to))
+    return Attempt(campaign.id, day, DeliveryState.SENT.value, early=True)
+
+
 def _send_claimed(context: DeliveryContext, campaign: Campaign, day: date, row_id: int, *,
                   attempts: int) -> Attempt:
-    """Compute, render and send the claimed report; record how it went."""
+    """Compute, render and send the claimed report; record how it went.
+
+    Whatever goes wrong after the claim (the mail server, the database, a bug) ends in
+    `retrying` or `failed`, never in a row left `sending` or an exception for the caller.
+    """
     try:
-        if context.smtp is None or not context.mail_from:
-            raise DeliveryError("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must both be set")
-        if not campaign.report_to:
-            raise DeliveryError(f"campaign {campaign.id} has no report_to recipients")
-        with context.sessions() as session:
-            figures = campaign_figures(session, campaign, day, context.clock())
-        message = build_message(figures, mail_from=context.mail_from,
-                                recipients=campaign.report_to)
+        message, figures = _prepare(context, campaign, day)
+        assert context.smtp is not None
+        if not _smtp_starting(context, row_id, attempts):
+            log.warning("daily report %s %s: another process took the claim over; not sent",
+                        campaign.id, day)
+            return Attempt(campaign.id, day, "taken")
         context.sender(message, context.smtp)
-    except (smtplib.SMTPException, OSError, DeliveryError) as exc:
+    except Exception as exc:
         error = _describe(exc)
-        if attempts < MAX_ATTEMPTS:
-            retry_at = context.clock() + RETRY_BACKOFF[attempts - 1]
-            _finish(context, row_id, DeliveryState.RETRYING, error=error, next_at=retry_at)
-            log.warning("daily report %s %s: attempt %d failed (%s); next try at %s",
-                        campaign.id, day, attempts, error, retry_at.isoformat())
-            return Attempt(campaign.id, day, DeliveryState.RETRYING.value, error)
-        _finish(context, row_id, DeliveryState.FAILED, error=error)
-        log.error("daily report %s %s: attempt %d failed (%s); giving up", campaign.id, day,
-                  attempts, error)
+        try:
+            if attempts < MAX_ATTEMPTS:
+                retry_at = context.clock() + RETRY_BACKOFF[attempts - 1]
+                _finish(context, row_id, DeliveryState.RETRYING, error=error, next_at=retry_at)
+                _log_failure(exc, "daily report %s %s: attempt %d failed (%s); next try at %s",
+                             campaign.id, day, attempts, error, retry_at.isoformat())
+                return Attempt(campaign.id, day, DeliveryState.RETRYING.value, error)
+            _finish(context, row_id, DeliveryState.FAILED, error=error)
+        except Exception:
+            # Not even the failure could be written (the database is down): the row stays
+            # `sending`, without an SMTP stamp unless the server was reached, and the retry
+            # job takes it over when the database is back.
+            log.exception("daily report %s %s: attempt %d failed (%s) and could not be "
+                          "recorded", campaign.id, day, attempts, error)
+            return Attempt(campaign.id, day, DeliveryState.SENDING.value, error)
+        _log_failure(exc, "daily report %s %s: attempt %d failed (%s); giving up", campaign.id,
+                     day, attempts, error)
         return Attempt(campaign.id, day, DeliveryState.FAILED.value, error)
-    _finish(context, row_id, DeliveryState.SENT, figures=json.dumps(figures.to_json()))
+    _finish(context, row_id, DeliveryState.SENT, figures=figures)
     log.info("daily report %s %s: sent to %d recipient(s)", campaign.id, day,
              len(campaign.report_to))
     return Attempt(campaign.id, day, DeliveryState.SENT.value)
+
+
+_EXPECTED = (smtplib.SMTPException, OSError, DeliveryError)
+
+
+def _log_failure(exc: BaseException, message: str, *args: object) -> None:
+    """A mail server's refusal in one line; anything unexpected with its traceback.
+
+    Neither carries caller data: the report holds aggregates only, and the message body
+    is never logged.
+    """
+    if isinstance(exc, _EXPECTED):
+        log.warning(message, *args)
+    else:
+        log.error(message, *args, exc_info=exc)
+
+
+def _smtp_starting(context: DeliveryContext, row_id: int, attempts: int) -> bool:
+    """Stamp the row as talking to the mail server, if this attempt still holds it."""
+    with context.sessions() as session, session.begin():
+        return session.execute(
+            update(DailyReport).where(
+                DailyReport.id == row_id, DailyReport.state == DeliveryState.SENDING.value,
+                DailyReport.attempts == attempts, DailyReport.claimed_by == context.claimant,
+                DailyReport.smtp_started_at.is_(None))
+            .values(smtp_started_at=context.clock())
+            .execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]
 
 
 def _finish(context: DeliveryContext, row_id: int, state: DeliveryState, *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from reports.delivery import Attempt, DeliveryContext, deliver_due, retry_failed
+from reports.delivery import Attempt, DeliveryContext, deliver_due, is_scheduled, retry_failed
 
 log = logging.getLogger("hotline.schedules")
 
@@ -36,5 +36,16 @@ def daily_report(campaign_id: str) -> list[Attempt]:
 
 
 def retry_reports() -> list[Attempt]:
-    """Every few minutes: send again the reports whose retry time has come."""
-    return retry_failed(_installed())
+    """Every few minutes: send again the reports whose retry time has come, and make any
+    due report's claim that failed at its report_time (cheap when nothing is due)."""
+    context = _installed()
+    attempts = retry_failed(context)
+    for campaign in context.campaigns:
+        if not is_scheduled(campaign):
+            continue
+        try:
+            attempts += deliver_due(context, campaign.id)
+        except Exception:
+            log.exception("daily report %s: the due-report check failed; next try in a few "
+                          "minutes", campaign.id)
+    return attempts

@@ -103,14 +103,22 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
         try:
             # APScheduler fires on the wall clock, so its jobs are planned against it too.
             sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
-            if catch_up:
-                for campaign in context.campaigns:
-                    if is_scheduled(campaign):
-                        deliver_due(context, campaign.id)
         except Exception as exc:
             log.exception("the scheduler could not start")
             startup.error = f"{type(exc).__name__}: {exc}"
             scheduler.shutdown(wait=False)
+            return
+        if catch_up:
+            for campaign in context.campaigns:
+                if not is_scheduled(campaign):
+                    continue
+                # A failed catch-up (the database, say) does not stop the scheduler: the
+                # retry job checks the due reports again every few minutes.
+                try:
+                    deliver_due(context, campaign.id)
+                except Exception:
+                    log.exception("daily report %s: catch-up at start failed; the retry job "
+                                  "will try again", campaign.id)
 
     scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
     return startup

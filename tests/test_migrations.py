@@ -82,10 +82,29 @@ def _check_0004(connection: Connection) -> None:
     assert connection.execute(text("SELECT count(*) FROM daily_reports")).scalar() == 0
 
 
+def _load_0005(connection: Connection) -> None:
+    _load_0002(connection)
+    connection.execute(text(
+        "INSERT INTO daily_reports (id, campaign_id, day, state, attempts, sends, recipients, "
+        "\"trigger\", created_at, sent_at, figures) VALUES (1, 'gz-2023', '2023-06-01', "
+        "'sent', 1, 1, 2, 'schedule', :at, :at, '{\"calls\": 1}')"),
+        {"at": STARTED + timedelta(hours=8)})
+
+
+def _check_0006(connection: Connection) -> None:
+    _check_0003(connection)
+    row = connection.execute(text(
+        "SELECT state, sends, figures, smtp_started_at FROM daily_reports")).one()
+    assert (row.state, row.sends, row.figures) == ("sent", 1, '{"calls": 1}')
+    assert row.smtp_started_at is None
+    assert connection.execute(text("SELECT count(*) FROM daily_report_schedules")).scalar() == 0
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
     "0004": UpgradeTest(load=_load_0002, check=_check_0004),
+    "0006": UpgradeTest(load=_load_0005, check=_check_0006),
 }
 
 

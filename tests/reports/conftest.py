@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from db.engine import make_session_factory
+from db.report_models import DailyReportSchedule
 from ivr.campaign import Campaigns, load_campaign, load_campaigns
 from reports.delivery import DeliveryContext
 from reports.mail import SmtpSettings
@@ -19,6 +21,7 @@ from tests.reports.report_helpers import GZ_RECIPIENTS, MAIL_FROM, Mailbox, free
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+LONG_AGO = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -57,6 +60,24 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 @pytest.fixture
 def delivery(engine: Engine, campaigns: Campaigns, clock, mailbox) -> DeliveryContext:  # type: ignore[no-untyped-def]
+    """Sends to the local SMTP server. The scheduler has looked after both campaigns
+    since before they opened, and the seed line opened on 10 May (the announcement's
+    day), so catch-up is limited by catch_up_days alone; `fresh_delivery` has neither."""
+    with make_session_factory(engine).begin() as session:
+        for campaign in campaigns:
+            session.add(DailyReportSchedule(campaign_id=campaign.id, first_run_at=LONG_AGO))
+    opened = Campaigns.of([dataclasses.replace(c, opens=c.opens or date(2023, 5, 10))
+                           for c in campaigns])
+    return _context(engine, opened, clock, mailbox)
+
+
+@pytest.fixture
+def fresh_delivery(engine: Engine, campaigns: Campaigns, clock, mailbox) -> DeliveryContext:  # type: ignore[no-untyped-def]
+    """As `delivery`, for a scheduler that has never run before."""
+    return _context(engine, campaigns, clock, mailbox)
+
+
+def _context(engine: Engine, campaigns: Campaigns, clock, mailbox) -> DeliveryContext:  # type: ignore[no-untyped-def]
     _box, port = mailbox
     return DeliveryContext(
         sessions=make_session_factory(engine), campaigns=campaigns,

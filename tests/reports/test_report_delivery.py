@@ -196,7 +196,7 @@ def test_the_scheduler_keeps_one_job_per_campaign_in_the_database(delivery, mail
     box, _port = mailbox
     # Campaigns still running by the wall clock APScheduler plans with.
     running = Campaigns.of([dataclasses.replace(c, closes=date(2099, 12, 31))
-                            for c in campaigns])
+                            for c in delivery.campaigns])
     context = dataclasses.replace(delivery, campaigns=running, catch_up_days=1)
     clock.set_local("2023-06-01 18:00")
     try:

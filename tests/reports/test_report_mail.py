@@ -162,6 +162,7 @@ def test_tls_and_login(security, certificate, delivery, engine, place_call, cloc
                                         "smtp": SmtpSettings.from_url(base % "s3cret")})
         clock.set_local("2023-06-01 10:00")
         place_call("1", "3", "1", "r30", "2")
+        clock.set_local("2023-06-01 18:00")  # due: a failed send goes on to be retried
         assert resend(context, "gz-2023", date(2023, 6, 1)).state == "sent"
         assert len(box.received) == 1
 
