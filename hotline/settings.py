@@ -100,7 +100,16 @@ class Settings:
                 "start `hotline serve` once or set TWILIO_AUTH_TOKEN")
         path.parent.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a temporary name, then linked into place: two processes
+        # starting at once agree on one token and never read a half-written file.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(token + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            token = path.read_text().strip()
+        finally:
+            temporary.unlink()
         return token, True

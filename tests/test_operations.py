@@ -201,3 +201,15 @@ def test_postgres_scheme_urls_are_understood() -> None:
 
     engine = make_engine("postgres://someone@db.example.org/hotline")
     assert engine.url.drivername == "postgresql+psycopg"
+
+
+def test_processes_starting_together_agree_on_one_local_token(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = Settings.from_env({}, instance_path=tmp_path / "instance")
+    with ThreadPoolExecutor(8) as pool:
+        tokens = list(pool.map(lambda _: settings.auth_token(create=True), range(16)))
+    assert len({token for token, _ in tokens}) == 1
+    assert all(is_local for _, is_local in tokens)
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["twilio-local-auth-token"]
+    assert (tmp_path / "instance" / "twilio-local-auth-token").stat().st_mode & 0o777 == 0o600

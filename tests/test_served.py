@@ -100,6 +100,8 @@ def two_servers(server_env: dict[str, str]) -> Iterator[tuple[Server, Server, st
         for server in (first, second):
             output = server.stop()
             assert "Traceback" not in output, output
+            # Every write succeeded: duplicates were absorbed, not failed and dropped.
+            assert "call log write failed" not in output, output
 
 
 def test_serve_generates_a_local_token_and_refuses_unsigned(server_env) -> None:

@@ -97,10 +97,7 @@ def test_sha256_signatures_are_accepted(client) -> None:
     ("/twilio/voice", {**CALL, "CallSid": "not-a-sid"}, 400),
     ("/twilio/status", {**CALL, "CallStatus": "exploded"}, 400),
     ("/twilio/step/teleport?n=2&l=cmn", CALL, 404),
-    ("/twilio/step/menu?n=2&l=fr", {**CALL, "Digits": "1"}, 400),
-    ("/twilio/step/menu?n=abc&l=cmn", {**CALL, "Digits": "1"}, 400),
-    ("/twilio/step/subject?n=3&l=cmn&c=bribery", {**CALL, "Digits": "1"}, 400),
-    ("/twilio/step/recorded?n=4&l=cmn&ref=12345678", {**CALL, "RecordingSid": "RE1"}, 400),
+    ("/twilio/step/menu?n=2&l=en", {**CALL, "CallSid": ""}, 400),
     ("/twilio/recording?cid=gz-2023&n=4&l=cmn", {**CALL, "RecordingStatus": "completed"}, 400),
     ("/twilio/recording?n=4&l=cmn&ref=12345671", {**CALL, "RecordingStatus": "completed"}, 400),
 ])
@@ -108,6 +105,20 @@ def test_junk_gets_a_clear_4xx(client, path, params, status) -> None:
     response = signed_post(client, path, params)
     assert response.status_code == status
     assert b"Traceback" not in response.get_data()
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/twilio/step/menu?n=2&l=fr", {**CALL, "Digits": "1"}),
+    ("/twilio/step/menu?n=abc&l=cmn", {**CALL, "Digits": "1"}),
+    ("/twilio/step/subject?n=3&l=cmn&c=bribery", {**CALL, "Digits": "1"}),
+    ("/twilio/step/recorded?n=4&l=cmn&ref=12345678", {**CALL, "RecordingSid": "RE1"}),
+])
+def test_a_step_that_no_longer_fits_the_campaign_gets_an_apology(client, path, params) -> None:
+    # E.g. a category removed from the campaign file while a caller was in the menu.
+    response = signed_post(client, path, params)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "对不起，系统暂时出现故障" in body and "<Hangup />" in body
 
 
 def test_other_methods_are_not_allowed(client) -> None:

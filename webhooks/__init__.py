@@ -113,7 +113,13 @@ def _bad_request(exc: BadRequest) -> tuple[str, int]:
 
 
 @bp.errorhandler(flow.BadState)
-def _bad_state(exc: flow.BadState) -> tuple[str, int]:
+def _bad_state(exc: flow.BadState) -> tuple[str, int] | Response:
+    if request.endpoint == "twilio.step":
+        # A signed step whose state no longer fits (the campaign file changed mid-call):
+        # a caller is on the line, so apologise rather than leave Twilio's error message.
+        log.warning("step state does not fit the campaign at %s: %s", request.path, exc)
+        campaign = _campaign_for()
+        return _twiml(flow.technical_problem(campaign, None))
     return f"bad step state: {exc}", 400
 
 
