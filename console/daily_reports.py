@@ -10,10 +10,11 @@ which the console's Content-Security-Policy allows for images.
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,11 +27,13 @@ from reports.chart import render_chart
 from reports.delivery import (
     DeliveryContext,
     DeliveryError,
+    due_at,
     is_scheduled,
+    needs_attention,
     reports_wanted,
     resend,
 )
-from reports.figures import campaign_figures
+from reports.figures import DailyFigures, campaign_figures, report_language
 from reports.mail import MailConfigError, SmtpSettings, parse_mail_from
 from reports.render import report_rows
 
@@ -47,6 +50,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "state_retrying": ("发送失败，将重试", "failed, will retry"),
     "state_failed": ("发送失败", "failed"),
     "state_none": ("尚未发送", "not sent"),
+    "attention": ("发送中断已超过数分钟：请确认是否收到，必要时重新发送",
+                  "stuck in sending for over a few minutes: check whether it arrived, "
+                  "and send it again if not"),
+    "attention_short": ("需要处理", "needs attention"),
+    "as_sent": ("以下为 {moment} 发送的数字", "These are the figures as e-mailed at {moment}"),
+    "show_current": ("查看当前数字", "show the current figures"),
+    "showing_current": ("以下为当前数字", "These are the current figures"),
+    "show_sent": ("查看已发送的数字", "show the figures as e-mailed"),
+    "sent_early": ("已提前发送（截至 {until}）；{at} 的定时报告仍会发送。",
+                   "Sent early (until {until}); the scheduled report still goes at {at}."),
     "attempts": ("尝试次数", "attempts"),
     "next_attempt": ("下次尝试", "next attempt"),
     "sent_at": ("发送时间", "sent at"),
@@ -129,23 +142,38 @@ def daily_reports_page() -> Any:
             DailyReport.campaign_id == campaign.id, DailyReport.day.in_(days)))}
         listed.append((campaign, [(day, rows.get(day)) for day in days]))
     return render_template("daily_reports/list.html", listed=listed, t=_t,
-                           title=_t("daily_reports"))
+                           title=_t("daily_reports"),
+                           attention=lambda row: needs_attention(row, now))
 
 
 @bp.get("/daily-reports/<campaign_id>/<day_text>", endpoint="daily_report")
 @requires("stats")
 def daily_report_page(campaign_id: str, day_text: str) -> Any:
     campaign, day = _campaign(campaign_id), _day(day_text)
-    figures = campaign_figures(db(), campaign, day, context().clock())
+    now = context().clock()
+    delivery = db().scalar(select(DailyReport).where(DailyReport.campaign_id == campaign.id,
+                                                     DailyReport.day == day))
+    # A sent report shows what was e-mailed; today's figures are a click away.
+    stored = delivery.figures if delivery is not None and delivery.state == "sent" else None
+    current = stored is None or request.args.get("current") == "1"
+    if current:
+        figures = campaign_figures(db(), campaign, day, now)
+    else:
+        assert stored is not None
+        language = report_language(campaign)
+        figures = DailyFigures.from_json(
+            json.loads(stored),
+            category_labels={c.id: c.label.get(language, c.id) for c in campaign.categories},
+            subject_labels={s.id: s.label.get(language, s.id) for s in campaign.subjects})
     chart = "data:image/png;base64," + base64.b64encode(render_chart(figures)).decode()
     rows = [(figure, _label(campaign, figure, key), day_value, so_far)
             for figure, key, _english, day_value, so_far in report_rows(figures)]
-    delivery = db().scalar(select(DailyReport).where(DailyReport.campaign_id == campaign.id,
-                                                     DailyReport.day == day))
     moment = figures.generated_at.astimezone(campaign.timezone).strftime("%Y-%m-%d %H:%M")
     return render_template("daily_reports/day.html", campaign=campaign, day=day,
                            figures=figures, rows=rows, chart=chart, delivery=delivery,
-                           as_of=moment, t=_t, title=f"{_t('daily_reports')} {day}")
+                           as_of=moment, t=_t, title=f"{_t('daily_reports')} {day}",
+                           stored=stored is not None, current=current,
+                           attention=delivery is not None and needs_attention(delivery, now))
 
 
 @bp.post("/daily-reports/<campaign_id>/<day_text>/send", endpoint="daily_report_send")
@@ -183,7 +211,11 @@ def daily_report_send(campaign_id: str, day_text: str) -> Any:
                  target=f"{campaign.id} {day.isoformat()}", detail=attempt.state,
                  address=address())
     db().commit()
-    if attempt.state == "sent":
+    if attempt.state == "sent" and attempt.early:
+        scheduled = due_at(campaign, day)
+        flash(_t("sent_early", until=now.astimezone(campaign.timezone).strftime("%H:%M"),
+                 at=scheduled.strftime("%H:%M") if scheduled else ""), "ok")
+    elif attempt.state == "sent":
         flash(_t("resent"), "ok")
     else:
         flash(_t("not_sent", error=attempt.error or attempt.state), "error")

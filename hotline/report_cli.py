@@ -96,10 +96,13 @@ def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
         except DeliveryError as exc:
             raise Failure(str(exc)) from None
         if attempt.state != "sent":
-            raise Failure(f"the report was not sent ({attempt.error}); the scheduler will "
-                          "retry it")
+            raise Failure(f"the report was not sent ({attempt.error})" + (
+                "" if attempt.early else "; the scheduler will retry it"))
         click.echo(f"sent the report of {campaign.id} for {day} to "
                    f"{len(campaign.report_to)} recipient(s)", err=True)
+        if attempt.early:
+            click.echo("it was sent before the day's report time, so it covers the day so "
+                       "far; the scheduled report still goes out", err=True)
         return
     with sessions() as session:
         figures = campaign_figures(session, campaign, day, system_clock())

@@ -118,6 +118,45 @@ class DailyFigures:
         return data
 
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *,
+                  category_labels: Mapping[str, str] | None = None,
+                  subject_labels: Mapping[str, str] | None = None) -> DailyFigures:
+        """The figures as stored when the report was sent (to_json's output, read back)."""
+        zone = ZoneInfo(data["timezone"])
+        day = date.fromisoformat(data["date"])
+        start, end = day_bounds(day, zone)
+        return cls(
+            campaign_id=data["campaign"], campaign_name=data.get("campaign_name", ""),
+            day=day, timezone=zone.key, start=start, end=end,
+            generated_at=datetime.fromisoformat(data["generated_at"]).astimezone(UTC),
+            today=_figures_from_json(data), hourly=dict(data.get("hourly", {})),
+            so_far=_figures_from_json(data.get("so_far", {})),
+            category_labels=dict(category_labels or {}),
+            subject_labels=dict(subject_labels or {}))
+
+
+def _figures_from_json(data: Mapping[str, Any]) -> Figures:
+    follow_up = dict(data.get("follow_up", {}))
+    overdue = follow_up.pop("overdue", {})
+    recordings = data.get("recordings", {})
+    return Figures(
+        calls=data.get("calls", 0), outcomes=dict(data.get("outcomes", {})),
+        categories=dict(data.get("categories", {})), subjects=dict(data.get("subjects", {})),
+        reports=data.get("reports", 0),
+        recordings=Recordings(count=recordings.get("count", 0),
+                              seconds_total=recordings.get("seconds_total", 0),
+                              seconds_median=recordings.get("seconds_median")),
+        gave_up_before_category=data.get("gave_up_before_category", 0),
+        follow_up=FollowUp(
+            by_state=follow_up,
+            overdue_acknowledgement=overdue.get("acknowledgement", 0),
+            overdue_feedback=overdue.get("feedback", 0),
+            # Reports sent before "any" was stored: the two clocks' sum was what they showed.
+            overdue=overdue.get("any", overdue.get("acknowledgement", 0)
+                                + overdue.get("feedback", 0))))
+
+
 def _figures_json(figures: Figures) -> dict[str, Any]:
     return {
         "calls": figures.calls,

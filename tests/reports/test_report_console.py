@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from console.accounts import add_user
 from db.console_models import AuditEvent
 from db.engine import make_session_factory
+from db.report_models import DailyReport
 from tests.reports.report_helpers import MAIL_FROM
 
 PASSWORD = "correct horse battery staple"
@@ -100,3 +102,49 @@ def test_operators_do_not_see_the_reports(console_app, clock):
     assert operator.get("/console/daily-reports").status_code == 403
     assert operator.get(PAGE).status_code == 403
     assert console_app.test_client().get(PAGE).status_code == 302  # signed out: sign in first
+
+
+def test_a_sent_report_shows_what_was_e_mailed_and_the_current_figures_beside(
+        console_app, place_call, clock, mailbox):
+    clock.set_local("2023-06-01 10:00")
+    place_call("1", "3", "1", "r30", "2")
+    clock.set_local("2023-06-01 18:00")
+    manager = _signed_in(console_app, "manager")
+    manager.post(PAGE + "/send", data={"csrf_token": _csrf(manager, PAGE)})
+    clock.set_local("2023-06-01 19:00")
+    place_call()  # a call after the report went out (closed hours)
+    clock.set_local("2023-06-01 19:05")
+    calls_row = r"<tr class=\"calls\"><th>calls</th><td>(\d+)</td>"
+
+    shown = manager.get(PAGE + "?lang=en").get_data(as_text=True)
+    assert re.search(calls_row, shown).group(1) == "1"  # type: ignore[union-attr]
+    assert "These are the figures as e-mailed at 2023-06-01 18:00" in shown
+    current = manager.get(PAGE + "?lang=en&current=1").get_data(as_text=True)
+    assert re.search(calls_row, current).group(1) == "2"  # type: ignore[union-attr]
+    assert "These are the current figures" in current
+
+
+def test_an_early_send_says_the_scheduled_report_still_goes(console_app, place_call, clock,
+                                                            mailbox, engine):
+    clock.set_local("2023-06-01 10:00")
+    manager = _signed_in(console_app, "manager")
+    sent = manager.post(PAGE + "/send?lang=en", data={"csrf_token": _csrf(manager, PAGE)},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Sent early (until 10:00); the scheduled report still goes at 17:45." in sent
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(DailyReport)) is None
+
+
+def test_a_report_stuck_in_sending_is_flagged(console_app, clock, engine):
+    clock.set_local("2023-06-01 18:00")
+    with make_session_factory(engine).begin() as session:
+        session.add(DailyReport(campaign_id="gz-2023", day=date(2023, 6, 1), state="sending",
+                                attempts=1, sends=0, recipients=2, trigger="schedule",
+                                created_at=clock.now - timedelta(minutes=15),
+                                last_attempt_at=clock.now - timedelta(minutes=15),
+                                smtp_started_at=clock.now - timedelta(minutes=15)))
+    manager = _signed_in(console_app, "manager")
+    page = manager.get(PAGE + "?lang=en").get_data(as_text=True)
+    assert 'id="needs-attention"' in page and "check whether it arrived" in page
+    listing = manager.get("/console/daily-reports?lang=en").get_data(as_text=True)
+    assert "needs attention" in listing

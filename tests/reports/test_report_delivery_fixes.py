@@ -167,7 +167,6 @@ def test_the_retry_job_sends_a_due_report_whose_claim_failed(delivery, mailbox, 
 
 def test_a_first_start_mid_campaign_does_not_send_old_days(fresh_delivery, mailbox, engine,
                                                            clock, place_call):
-    box, _port = mailbox
     clock.set_local("2023-05-20 10:00")
     place_call("1", "3", "1", "r30", "2")
     clock.set_local("2023-06-01 17:50")  # the scheduler's very first run
