@@ -1,6 +1,6 @@
 """How long the daily report takes on a call log of a million calls.
 
-    python -m bench.report [--calls 1000000] [--url DATABASE_URL] [--refill]
+    python -m bench.report [--calls 1000000] [--url DATABASE_URL] [--refill] [--wipe]
 
 Fills a database (by default an SQLite file under instance/bench/) with the
 seed campaign's calls spread over its 78 days, with the outcome mix of a busy
@@ -8,6 +8,11 @@ line, their menu steps and reports, in bulk, then times the report of one day
 in the middle and of the last day (whose "so far" figures cover every call),
 and the whole e-mail (figures, HTML, text, CSV and chart; nothing is sent).
 A filled database is reused unless --refill is given.
+
+Filling deletes the call log first, so the bench only fills a database it made
+itself: its own SQLite file (the default) or one holding its marker table
+(bench_report_marker). Pointed at any other database whose call log would have
+to be emptied, it stops and says so; --wipe overrides that.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, inspect, select
 
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
@@ -32,6 +37,7 @@ from reports.mail import build_message
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'instance' / 'bench' / 'report-bench.sqlite3'}"
 BATCH = 20_000
+MARKER = "bench_report_marker"  # "this database was made by the bench and may be wiped"
 FIRST_DAY = date(2023, 5, 10)
 # Outcome mix of a busy line: most calls are taken; a fifth are turned away.
 OUTCOMES = (("reported", 40), ("referred", 10), ("transferred", 3), ("abandoned", 27),
@@ -96,6 +102,7 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
     """Empty the call log and bulk-insert `calls` calls; returns the seconds it took."""
     began = time.perf_counter()
     with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {MARKER} (made_by VARCHAR(64))")
         for table in (Report, CallEvent, Call):
             connection.execute(delete(table))
     done = 0
@@ -131,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--url", default=DEFAULT_URL, help="database URL (SQLite or PostgreSQL)")
     parser.add_argument("--refill", action="store_true", help="fill even if already filled")
+    parser.add_argument("--wipe", action="store_true",
+                        help="allow emptying the call log of a database the bench did not make")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
@@ -143,6 +152,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"database: {engine.url.render_as_string(hide_password=True)} "
           f"({engine.dialect.name})")
     if present != args.calls or args.refill:
+        owned = args.url == DEFAULT_URL or inspect(engine).has_table(MARKER)
+        if present and not owned and not args.wipe:
+            engine.dispose()
+            raise SystemExit(
+                f"bench.report: {engine.url.render_as_string(hide_password=True)} holds "
+                f"{present:,} calls and was not made by this bench; filling it would delete "
+                "them. Use a database of its own, or --wipe if that is really what you want.")
         print(f"filling {args.calls:,} calls …")
         print(f"filled in {fill(engine, campaign, args.calls):.1f} s")
     with sessions() as session:
