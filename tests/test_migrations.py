@@ -98,6 +98,9 @@ def _check_0006(connection: Connection) -> None:
     assert (row.state, row.sends, row.figures) == ("sent", 1, '{"calls": 1}')
     assert row.smtp_started_at is None
     assert connection.execute(text("SELECT count(*) FROM daily_report_schedules")).scalar() == 0
+    indexes = {i["name"] for table in ("calls", "call_events")
+               for i in inspect(connection).get_indexes(table)}
+    assert {"ix_calls_campaign_started_outcome", "ix_call_events_call_result"} <= indexes
 
 
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
