@@ -78,8 +78,11 @@ def _store(what: str, write: Callable[[Session], object]) -> object | None:
         with context.sessions.begin() as session:
             return write(session)
     except SQLAlchemyError as exc:
-        # No caller data in logs: the step and the error class only.
-        log.error("call log write failed at %s: %s", what, type(exc).__name__)
+        # No caller data in logs: the step, the error class and the database's error code.
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        log.error("call log write failed at %s: %s (%s)", what,
+                  type(orig or exc).__name__, code or "no code")
         if context.on_write_error:
             context.on_write_error(what)
         return None
