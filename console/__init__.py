@@ -35,6 +35,13 @@ class ConsoleContext:
     media: RecordingMedia
     hasher: PasswordHasher = field(default=DEFAULT_HASHER)
     page_size: int = 50
+    # Short write transactions (on SQLite: BEGIN IMMEDIATE, so a read followed by a
+    # write never fails with "database is locked" when a webhook commits in between).
+    writers: sessionmaker[Session] | None = None
+
+    def __post_init__(self) -> None:
+        if self.writers is None:
+            self.writers = self.sessions
 
 
 def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:

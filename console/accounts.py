@@ -17,7 +17,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit, logins
 from db.console_models import ROLES, User
@@ -26,6 +26,7 @@ DEFAULT_HASHER = PasswordHasher()
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing a megabyte of "password" is a cheap way to burn our CPU
+UNKNOWN_ACTOR = "?"  # the audit log's actor for a sign-in under a name that is no user
 
 
 class AccountError(ValueError):
@@ -84,6 +85,12 @@ def set_active(session: Session, name: str, active: bool, *, at: datetime,
     user = find_user(session, name)
     if user is None:
         raise AccountError("no_user", f"there is no user {normalise_name(name)!r}")
+    if user.active and not active and user.role == "admin":
+        # Lock the active admins' rows, so two admins cannot disable each other at once.
+        admins = session.scalars(select(User.id).where(
+            User.role == "admin", User.active.is_(True)).with_for_update()).all()
+        if len([ident for ident in admins if ident != user.id]) == 0:
+            raise AccountError("last_admin", "the last active admin cannot be disabled")
     if user.active != active:
         user.active = active
         # A new token ends every session the user has open.
@@ -107,30 +114,48 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_hex(16))
 
 
-def sign_in(session: Session, name: str, password: str, *, address: str, at: datetime,
-            hasher: PasswordHasher = DEFAULT_HASHER) -> SignIn:
-    """Check a sign-in; record it (and throttle) whatever the result."""
+def sign_in(writers: sessionmaker[Session], name: str, password: str, *, address: str,
+            at: datetime, hasher: PasswordHasher = DEFAULT_HASHER) -> SignIn:
+    """Check a sign-in; record it (and throttle) whatever the result.
+
+    Three short transactions on `writers` (a writer session factory): the attempt is
+    committed as pending, then the throttle is counted, then the result is written;
+    the password is checked outside any transaction, so hashing never holds a lock
+    and a webhook committing meanwhile cannot make the final write fail.
+    """
     name = normalise_name(name)[:64]
-    throttle = logins.check(session, name, address, at)
-    if throttle.refused:
-        logins.record_attempt(session, name, address, at, logins.THROTTLED)
-        audit.record(session, at=at, actor=name or "?", action="sign_in_throttled",
-                     address=address)
-        return SignIn(None, throttled_until=throttle.until)
-    user = session.scalar(select(User).where(User.name == name))
+    with writers.begin() as session:
+        attempt = logins.begin_attempt(session, name, address, at)
+    with writers.begin() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        # Only known names are written into the audit log: anything typed is not.
+        actor = user.name if user is not None else UNKNOWN_ACTOR
+        throttle = logins.check(session, name, address, at, exclude=attempt)
+        if throttle.refused:
+            if logins.finish_throttled(session, attempt, name, address, at):
+                audit.record(session, at=at, actor=actor, action="sign_in_throttled",
+                             address=address)
+            return SignIn(None, throttled_until=throttle.until)
     stored = user.password_hash if user else _dummy_hash(hasher)
     ok = _verify(hasher, stored, password[:MAX_PASSWORD])
-    if user is None or not user.active or not ok:
-        logins.record_attempt(session, name, address, at, logins.FAILED)
-        reason = ("unknown user" if user is None else
-                  "account disabled" if not user.active else "wrong password")
-        audit.record(session, at=at, actor=name or "?", action="sign_in_failed",
-                     detail=reason, address=address)
-        return SignIn(None)
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    logins.record_attempt(session, name, address, at, logins.OK)
-    audit.record(session, at=at, actor=name, action="sign_in", address=address)
+    with writers.begin() as session:
+        if user is None or not user.active or not ok:
+            logins.finish_attempt(session, attempt, logins.FAILED)
+            reason = ("unknown user" if user is None else
+                      "account disabled" if not user.active else "wrong password")
+            audit.record(session, at=at, actor=actor, action="sign_in_failed",
+                         detail=reason, address=address)
+            return SignIn(None)
+        user = session.get(User, user.id)
+        if user is None or not user.active:  # disabled or removed while we hashed
+            logins.finish_attempt(session, attempt, logins.FAILED)
+            audit.record(session, at=at, actor=actor, action="sign_in_failed",
+                         detail="account disabled", address=address)
+            return SignIn(None)
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
+        logins.finish_attempt(session, attempt, logins.OK)
+        audit.record(session, at=at, actor=name, action="sign_in", address=address)
     return SignIn(user)
 
 
@@ -141,18 +166,53 @@ def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
         return False
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, at: datetime,
-                    address: str | None = None,
-                    hasher: PasswordHasher = DEFAULT_HASHER) -> None:
-    if not _verify(hasher, user.password_hash, current[:MAX_PASSWORD]):
+def change_password(writers: sessionmaker[Session], user_id: int, current: str, new: str, *,
+                    at: datetime, address: str = "unknown",
+                    hasher: PasswordHasher = DEFAULT_HASHER) -> User:
+    """Change a user's own password; wrong current passwords count towards the same
+    throttle as failed sign-ins (per account and per address)."""
+    with writers.begin() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise AccountError("no_user", "there is no such active user")
+        attempt = logins.begin_attempt(session, user.name, address, at)
+    with writers.begin() as session:
+        throttle = logins.check(session, user.name, address, at, exclude=attempt)
+        if throttle.refused:
+            logins.finish_throttled(session, attempt, user.name, address, at)
+            raise AccountError("throttled", "too many wrong passwords; try again later")
+    ok = _verify(hasher, user.password_hash, current[:MAX_PASSWORD])
+    with writers.begin() as session:
+        logins.finish_attempt(session, attempt, logins.OK if ok else logins.FAILED)
+    if not ok:
         raise AccountError("wrong_password", "the current password is wrong")
     check_password_rules(new, user.name)
     if new == current:
         raise AccountError("password_same", "the new password is the same as the old one")
-    _set_password(user, new, at, hasher)
+    new_hash = hasher.hash(new)
+    with writers.begin() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise AccountError("no_user", "there is no such active user")
+        user.password_hash = new_hash
+        user.password_changed_at = at
+        # Other browsers signed in with the old password are signed out.
+        user.session_token = secrets.token_hex(16)
+        session.flush()
+        audit.record(session, at=at, actor=user.name, action="password_changed",
+                     target=user.name, address=address)
+    return user
+
+
+def sign_out(session: Session, user_id: int, *, at: datetime, address: str | None = None
+             ) -> None:
+    """End the user's sessions server-side: a new token makes every old cookie useless."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    user.session_token = secrets.token_hex(16)
     session.flush()
-    audit.record(session, at=at, actor=user.name, action="password_changed",
-                 target=user.name, address=address)
+    audit.record(session, at=at, actor=user.name, action="sign_out", address=address)
 
 
 def reset_password(session: Session, name: str, new: str, *, at: datetime,

@@ -58,10 +58,30 @@ def context() -> ConsoleContext:
 
 
 def db() -> Session:
-    """The request's session, closed at the end of the request."""
+    """The request's session, closed at the end of the request.
+
+    A POST gets a writer session: its first statement takes the write lock (BEGIN
+    IMMEDIATE on SQLite), so its reads and the write that follows are one transaction
+    that a webhook committing meanwhile cannot invalidate. Keep POST handlers short:
+    slow work (hashing, network) belongs outside the request's session.
+    """
     if "console_db" not in g:
-        g.console_db = context().sessions()
+        factory = context().writers if request.method == "POST" else context().sessions
+        g.console_db = factory()  # type: ignore[misc]
     return g.console_db
+
+
+def writer() -> Session:
+    """A new short write transaction's session (use as `with writer().begin() ...`)."""
+    return context().writers()  # type: ignore[misc]
+
+
+def audit_line(**fields: Any) -> None:
+    """Append one audit line in its own short write transaction."""
+    from db import audit
+
+    with writer() as session, session.begin():
+        audit.record(session, **fields)
 
 
 def close_db(_exc: BaseException | None = None) -> None:
@@ -74,7 +94,9 @@ def load_user(user_id: str) -> ConsoleUser | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit() or not token:
         return None
-    user = db().scalar(select(User).where(User.id == int(ident)))
+    # Its own short read, so the request's transaction starts only when the view needs it.
+    with context().sessions() as session:
+        user = session.scalar(select(User).where(User.id == int(ident)))
     if user is None or not user.active or user.session_token != token:
         return None
     return ConsoleUser.of(user)

@@ -8,6 +8,7 @@ export does. The search box takes a report reference or a caller's number.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,13 +20,17 @@ from db.calllist import CallFilter, Cursor
 from db.followup import FOLLOW_UPS
 from db.outcomes import CallOutcome
 from ivr.campaign import Campaigns
+from ivr.flow import is_valid_reference
 from reports.export import windows_for
 
 FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "q",
           "mine")
-REFERENCE = re.compile(r"^[1-9][0-9]{7}$")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(-?[0-9]{1,20})\.([0-9]{1,19})$")
+MAX_ID = 2**63 - 1  # a BIGINT; larger ids cannot be bound to the query
+# Dates outside these years are typing errors, and near date.min/max they overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+SEARCH_PUNCTUATION = re.compile(r"[\s\-().]")
 
 
 @dataclass
@@ -50,25 +55,61 @@ def default_region(campaigns: Campaigns) -> str | None:
     return None
 
 
-def normalise_search(text: str, region: str | None) -> tuple[str, str] | None:
-    """('reference', '48291733') or ('number', '+8613800138000'); None when neither."""
-    compact = re.sub(r"[\s\-().]", "", text)
-    if REFERENCE.match(compact):
-        return "reference", compact
-    try:
-        parsed = phonenumbers.parse(compact, None if compact.startswith("+") else region)
-    except phonenumbers.NumberParseException:
+def area_codes(campaigns: Campaigns) -> tuple[str, ...]:
+    """The campaigns' own area codes ('20' for 020-87756920): a local number typed
+    without one (87756920) is most likely a caller from the line's own city."""
+    codes: list[str] = []
+    for campaign in campaigns:
+        for number in campaign.numbers:
+            parsed = phonenumbers.parse(number)
+            length = phonenumbers.length_of_geographical_area_code(parsed)
+            code = phonenumbers.national_significant_number(parsed)[:length]
+            if length and code not in codes:
+                codes.append(code)
+    return tuple(codes)
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the search box may mean: a reference (valid check digit), caller numbers."""
+
+    reference: str | None
+    numbers: tuple[str, ...]
+
+
+def normalise_search(text: str, region: str | None, local_area_codes: tuple[str, ...] = ()
+                     ) -> Search | None:
+    """The references and E.164 numbers `text` may stand for; None when neither."""
+    # NFKC: full-width digits and plus signs typed on a Chinese keyboard are digits.
+    compact = SEARCH_PUNCTUATION.sub("", unicodedata.normalize("NFKC", text))
+    if not re.fullmatch(r"\+?[0-9]{1,20}", compact):
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    reference = compact if is_valid_reference(compact) else None
+    numbers: list[str] = []
+    candidates = [(compact, None if compact.startswith("+") else region)]
+    if region and not compact.startswith(("+", "0")):
+        # A local number without its area code, read in each of the lines' areas.
+        candidates += [("0" + code + compact, region) for code in local_area_codes]
+    for candidate, in_region in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, in_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if number not in numbers:
+                numbers.append(number)
+    if reference is None and not numbers:
         return None
-    return "number", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return Search(reference, tuple(numbers))
 
 
 def _date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
@@ -90,21 +131,24 @@ def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
     outcome = values["outcome"] if values["outcome"] in {o.value for o in CallOutcome} else None
     follow_up = values["follow_up"] if values["follow_up"] in (
         {s.value for s in FOLLOW_UPS} | {"overdue"}) else None
-    reference = from_number = None
+    reference: str | None = None
+    numbers: tuple[str, ...] = ()
     if values["q"]:
-        found = normalise_search(values["q"], default_region(campaigns))
+        found = normalise_search(values["q"], default_region(campaigns), area_codes(campaigns))
         if found is None:
             errors.append("err_search")
-        elif found[0] == "reference":
-            reference = found[1]
         else:
-            from_number = found[1]
+            reference, numbers = found.reference, found.numbers
+    for name in ("category", "subject"):
+        if values[name] and not values[name].isprintable():
+            errors.append("err_bad_filter")
+            values[name] = ""
     return ListRequest(
         filter=CallFilter(
             windows=windows, outcome=outcome, category=values["category"] or None,
             subject=values["subject"] or None, follow_up=follow_up,
             assignee_id=my_id if values["mine"] and my_id is not None else None,
-            from_number=from_number, reference=reference, now=now),
+            from_numbers=numbers, reference=reference, now=now),
         values=values, errors=errors)
 
 
@@ -120,8 +164,13 @@ def decode_cursor(text: str | None) -> Cursor | None:
     match = CURSOR.match(text or "")
     if not match:
         return None
+    ident = int(match.group(2))
+    if ident > MAX_ID:
+        return None
     try:
         moment = EPOCH + timedelta(microseconds=int(match.group(1)))
     except OverflowError:
         return None
-    return moment, int(match.group(2))
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return None
+    return moment, ident

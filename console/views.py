@@ -6,8 +6,6 @@ redirect (so a reload never posts twice).
 
 from __future__ import annotations
 
-import io
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -33,10 +31,28 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from console import PREFIX, csrf, present
-from console.accounts import AccountError, change_password, list_users, set_active, sign_in
+from console.accounts import (
+    AccountError,
+    change_password,
+    list_users,
+    normalise_name,
+    set_active,
+    sign_in,
+)
 from console.accounts import add_user as create_user
-from console.auth import ConsoleUser, address, close_db, context, db, me, requires
-from console.filters import REFERENCE, decode_cursor, encode_cursor, parse
+from console.accounts import sign_out as end_sessions
+from console.auth import (
+    ConsoleUser,
+    address,
+    audit_line,
+    close_db,
+    context,
+    db,
+    me,
+    requires,
+    writer,
+)
+from console.filters import decode_cursor, encode_cursor, parse
 from console.forms import (
     ActionForm,
     AssignForm,
@@ -52,12 +68,14 @@ from db import audit, calllist, followup
 from db.console_models import ROLES, User
 from db.models import Call, Report
 from db.outcomes import CallOutcome
-from reports.export import call_record, write_csv
+from ivr.flow import is_valid_reference
+from reports.export import call_record, csv_lines
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
                static_folder="static", static_url_path="/static")
 
 SESSION_HOURS = 12
+PLAY_WINDOW = timedelta(minutes=5)  # range requests of one play within this are one line
 LANG_COOKIE = "hotline_lang"
 MEDIA_STATUS = {"not_configured": 503, "not_found": 404, "unauthorized": 502, "timeout": 504,
                 "unreachable": 502, "upstream": 502, "bad_range": 416, "no_recording": 404}
@@ -67,8 +85,17 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 # --- every request ---------------------------------------------------------------------------
 
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in value for value in values if isinstance(value, str))
+
+
 @bp.before_request
 def _before() -> Response | None:
+    # No text with a NUL byte is a name, reference, filter or password here, and
+    # PostgreSQL refuses to even compare one: answer 400 before anything reads it.
+    if _has_nul(request.args.values()) or _has_nul((request.view_args or {}).values()) or (
+            request.method == "POST" and _has_nul(request.form.values())):
+        abort(400)
     wanted = request.args.get("lang")
     g.lang = choose_language(wanted, request.cookies.get(LANG_COOKIE),
                              request.accept_languages.best_match(LANGUAGES))
@@ -161,10 +188,10 @@ def sign_in_page() -> Any:
     if not form.validate():
         return render_template("console/login.html", form=form,
                                error=_translate("login_missing")), 400
-    result = sign_in(db(), form.name.data or "", form.password.data or "", address=address(),
-                     at=_now(), hasher=context().hasher)
+    result = sign_in(context().writers, form.name.data or "",  # type: ignore[arg-type]
+                     form.password.data or "", address=address(), at=_now(),
+                     hasher=context().hasher)
     user = result.user
-    _commit()
     if result.throttled_until is not None:
         zone = _display_zone()
         return render_template("console/login.html", form=form, error=_translate(
@@ -181,8 +208,8 @@ def sign_in_page() -> Any:
 @bp.post("/logout")
 @requires()
 def sign_out() -> Any:
-    audit.record(db(), at=_now(), actor=current_user.name, action="sign_out",
-                 address=address())
+    # A new session token: the cookie just dropped stays useless even if it was copied.
+    end_sessions(db(), current_user.id, at=_now(), address=address())
     _commit()
     logout_user()
     session.clear()
@@ -201,12 +228,11 @@ def account() -> Any:
             error = "pw_mismatch"
         else:
             try:
-                user = me()
-                change_password(db(), user, form.current.data or "", form.new.data or "",
-                                at=_now(), address=address(), hasher=context().hasher)
-                _commit()
+                user = change_password(context().writers,  # type: ignore[arg-type]
+                                       current_user.id, form.current.data or "",
+                                       form.new.data or "", at=_now(), address=address(),
+                                       hasher=context().hasher)
             except AccountError as exc:
-                db().rollback()
                 error = f"acc_{exc.code}"
             else:
                 # The new token signed every other browser out; keep this one signed in.
@@ -228,7 +254,9 @@ def index() -> Any:
 # --- the call log ----------------------------------------------------------------------------
 
 def _list_request() -> Any:
-    return parse(request.args, context().campaigns, now=_now(), my_id=current_user.id)
+    wanted = parse(request.args, context().campaigns, now=_now(), my_id=current_user.id)
+    wanted.filter = calllist.resolve_search(db(), wanted.filter)
+    return wanted
 
 
 def _filter_choices() -> dict[str, Any]:
@@ -270,33 +298,34 @@ def calls() -> Any:
 @requires("calls")
 def export_csv() -> Any:
     wanted = _list_request()
+    where = wanted.filter
+    close_db()
     campaigns = context().campaigns
-    # Spooled: small exports stay in memory, a million calls go to a temporary file.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-    records = (call_record(call, campaigns) for call in calllist.iter_filtered(db(),
-                                                                              wanted.filter))
-    rows = write_csv(records, text)
-    text.flush()
-    text.detach()
-    size = spool.tell()
-    spool.seek(0)
-    audit.record(db(), at=_now(), actor=current_user.name, action="export",
-                 target="calls.csv", detail=f"{rows} calls; {_describe(wanted.values)}",
-                 address=address())
-    _commit()
+    # The audit line first, in its own short transaction: the export is on record before
+    # any row leaves, and the minutes of reading that follow hold no write lock.
+    audit_line(at=_now(), actor=current_user.name, action="export", target="calls.csv",
+               detail=_describe(wanted.values), address=address())
+    sessions = context().sessions
 
     def chunks() -> Iterator[bytes]:
-        try:
-            while block := spool.read(64 * 1024):
-                yield block
-        finally:
-            spool.close()
+        # Its own session: the request's is closed before a streamed body is read.
+        with sessions() as session:
+            records = (call_record(call, campaigns)
+                       for call in calllist.iter_filtered(session, where))
+            buffered: list[str] = []
+            size = 0
+            for line in csv_lines(records):
+                buffered.append(line)
+                size += len(line)
+                if size >= 64 * 1024:
+                    yield "".join(buffered).encode("utf-8")
+                    buffered, size = [], 0
+            if buffered:
+                yield "".join(buffered).encode("utf-8")
 
     stamp = _now().astimezone(_display_zone()).strftime("%Y%m%d-%H%M")
     return Response(chunks(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="hotline-calls-{stamp}.csv"',
-        "Content-Length": str(size)})
+        "Content-Disposition": f'attachment; filename="hotline-calls-{stamp}.csv"'})
 
 
 def _describe(values: dict[str, str]) -> str:
@@ -305,7 +334,7 @@ def _describe(values: dict[str, str]) -> str:
     for name, value in values.items():
         if not value:
             continue
-        if name == "q" and not REFERENCE.match(value):
+        if name == "q" and not is_valid_reference(value):
             value = present.mask_number(value)
         shown.append(f"{name}={value}")
     return " ".join(shown) or "all calls"
@@ -362,11 +391,14 @@ def _back_to(report: Report) -> Any:
 @requires("calls")
 def audio(reference: str) -> Any:
     report = _report(reference)
+    recording_sid, recording_status = report.recording_sid, report.recording_status
+    # Nothing is held open while Twilio answers (up to its timeout).
+    close_db()
     range_header = request.headers.get("Range")
     try:
-        if not report.recording_sid or report.recording_status not in (None, "completed"):
+        if not recording_sid or recording_status not in (None, "completed"):
             raise MediaError("no_recording")
-        stream = context().media.open(report.recording_sid, range_header)
+        stream = context().media.open(recording_sid, range_header)
     except MediaError as exc:
         message = _translate(f"media_{exc.code}")
         if request.args.get("check"):
@@ -379,12 +411,12 @@ def audio(reference: str) -> Any:
         # The page's script asking why the player failed; it did not fail this time.
         stream.close()
         return Response(status=204)
-    # A player asks for the start once and then for later ranges while seeking; the
-    # first request is the one that means "played".
-    if not range_header or range_header.replace(" ", "") in ("bytes=0-", "bytes=0-1"):
-        audit.record(db(), at=_now(), actor=current_user.name, action="recording_played",
-                     target=reference, address=address())
-        _commit()
+    # A player asks for several ranges, starting wherever it likes (a resumed or seeking
+    # player never asks for byte 0): the first request of this user for this recording
+    # within PLAY_WINDOW is the play, whatever its range.
+    with writer() as session, session.begin():
+        audit.record_once(session, within=PLAY_WINDOW, at=_now(), actor=current_user.name,
+                          action="recording_played", target=reference, address=address())
     return Response(stream.chunks(), status=stream.status, headers={
         **stream.headers, "Cache-Control": "no-store",
         "Content-Disposition": f'inline; filename="report-{reference}.mp3"'})
@@ -438,7 +470,11 @@ def add_note(reference: str) -> Any:
 def assign(reference: str) -> Any:
     report = _report(reference)
     form = AssignForm()
-    name = (form.assignee.data or "").strip() if form.validate() else ""
+    if not form.validate():
+        # Never read a broken form as "nobody": the assignment stays as it is.
+        flash(_translate("fu_err_bad_assignee"), "error")
+        return _back_to(report)
+    name = normalise_name(form.assignee.data or "")
     assignee = db().scalar(select(User).where(User.name == name)) if name else None
     if name and assignee is None:
         flash(_translate("fu_err_bad_assignee"), "error")
@@ -501,14 +537,18 @@ def admin_users() -> Any:
 @requires("admin")
 def admin_user_active(name: str) -> Any:
     active = request.form.get("active") == "1"
-    if name == current_user.name and not active:
+    if normalise_name(name) == current_user.name and not active:
         flash(_translate("acc_self_disable"), "error")
         return redirect(url_for("console.admin_users"))
     try:
         set_active(db(), name, active, at=_now(), actor=current_user.name, address=address())
         _commit()
-    except AccountError:
-        abort(404)
+    except AccountError as exc:
+        db().rollback()
+        if exc.code == "no_user":
+            abort(404)
+        flash(_translate(f"acc_{exc.code}"), "error")
+        return redirect(url_for("console.admin_users"))
     flash(_translate("user_enabled" if active else "user_disabled", name=name), "ok")
     return redirect(url_for("console.admin_users"))
 
@@ -533,6 +573,16 @@ def admin_audit() -> Any:
               for name in ("actor", "action", "since", "until")}
     start = _local_midnight(values["since"], zone)
     end = _local_midnight(values["until"], zone, next_day=True)
+    known_actors = audit.actors(db())
+    errors = []
+    if values["action"] and values["action"] not in audit.ACTIONS:
+        values["action"] = ""
+        errors.append("err_bad_filter")
+    if values["actor"] and values["actor"] not in known_actors:
+        values["actor"] = ""
+        errors.append("err_bad_filter")
+    if (values["since"] and start is None) or (values["until"] and end is None):
+        errors.append("err_date")
     where = audit.AuditFilter(actor=values["actor"] or None,
                               action=values["action"] or None, start=start, end=end)
     before = decode_cursor(request.args.get("older"))
@@ -541,8 +591,8 @@ def admin_audit() -> Any:
     older = encode_cursor((events[size - 1].at, events[size - 1].id)) \
         if len(events) > size else None
     return render_template("console/admin_audit.html", events=events[:size], values=values,
-                           actions=audit.ACTIONS, actors=audit.actors(db()), zone=zone,
-                           older=older,
+                           actions=audit.ACTIONS, actors=known_actors, zone=zone,
+                           older=older, errors=errors,
                            query=lambda **c: _query({**values, **c}))
 
 
@@ -553,8 +603,8 @@ def _query(values: dict[str, str | None]) -> str:
 def _local_midnight(text: str, zone: ZoneInfo, next_day: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(text)
-    except ValueError:
+        if next_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date, or 0001-01-01 / 9999-12-31
         return None
-    if next_day:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

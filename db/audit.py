@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from db.console_models import AuditEvent
+from db.console_models import AuditEvent, User
 
 COMMAND_LINE = "(command line)"
 
@@ -30,6 +30,18 @@ def record(session: Session, *, at: datetime, actor: str, action: str,
     session.add(event)
     session.flush()
     return event
+
+
+def record_once(session: Session, *, within: timedelta, at: datetime, actor: str,
+                action: str, target: str, address: str | None = None) -> bool:
+    """Record unless `actor` did `action` on `target` less than `within` ago."""
+    recent = session.scalar(select(AuditEvent.id).where(
+        AuditEvent.actor == actor[:64], AuditEvent.action == action,
+        AuditEvent.target == target, AuditEvent.at > at - within).limit(1))
+    if recent is not None:
+        return False
+    record(session, at=at, actor=actor, action=action, target=target, address=address)
+    return True
 
 
 @dataclass(frozen=True)
@@ -59,5 +71,11 @@ def read(session: Session, where: AuditFilter, *, before: tuple[datetime, int] |
     return session.scalars(query).all()
 
 
+UNKNOWN = "?"  # sign-ins under names that are no user
+
+
 def actors(session: Session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)))
+    """The actors one can filter by: the users, the command line and "?" (never a
+    name someone typed at the sign-in page, and no scan of the whole log)."""
+    names = list(session.scalars(select(User.name).order_by(User.name)))
+    return [*names, COMMAND_LINE, UNKNOWN]

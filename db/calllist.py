@@ -8,10 +8,10 @@ costs what the first does. Counts are one GROUP BY in the database.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from db.followup import overdue_clause
@@ -31,8 +31,9 @@ class CallFilter:
     subject: str | None = None
     follow_up: str | None = None   # a follow-up status, or "overdue"
     assignee_id: int | None = None
-    from_number: str | None = None
+    from_numbers: tuple[str, ...] = ()  # any of these caller numbers
     reference: str | None = None
+    call_ids: tuple[int, ...] | None = None  # only these calls (a resolved search)
     now: datetime | None = None    # what "overdue" is measured against
 
 
@@ -67,13 +68,30 @@ def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True) ->
         query = query.where(windows_clause(where.windows))
     if with_outcome and where.outcome:
         query = query.where(Call.outcome == where.outcome)
-    if where.from_number:
-        query = query.where(Call.from_number == where.from_number)
+    if where.call_ids is not None:
+        query = query.where(Call.id.in_(where.call_ids))
+    if where.from_numbers:
+        query = query.where(Call.from_number.in_(where.from_numbers))
     report_parts = _report_clauses(where)
     if report_parts:
-        # One report must match every report filter (not one report each).
-        query = query.where(exists().where(Report.call_id == Call.id, *report_parts))
+        # One report must match every report filter (not one report each). One IN over
+        # the matching reports, not an EXISTS probed for every call.
+        query = query.where(Call.id.in_(select(Report.call_id).where(*report_parts)))
     return query
+
+
+def resolve_search(session: Session, where: CallFilter) -> CallFilter:
+    """Turn a searched reference into its call's id (one index lookup, so the list is a
+    primary-key fetch, not a walk over every call); when no report has that reference,
+    search the caller numbers the text may also be."""
+    if where.reference is None and not where.from_numbers:
+        return where
+    if where.reference is not None:
+        call_id = session.scalar(select(Report.call_id)
+                                 .where(Report.reference == where.reference))
+        if call_id is not None:
+            return replace(where, call_ids=(call_id,), from_numbers=())
+    return replace(where, reference=None, call_ids=None if where.from_numbers else ())
 
 
 def _key(cursor: Cursor) -> ColumnElement[tuple[datetime, int]]:

@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         on_write_error=metrics.count_database_error))
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        writers=make_session_factory(engine, writer=True),
         media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token)),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)

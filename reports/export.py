@@ -61,20 +61,32 @@ def windows_for(campaigns: Campaigns, since: date | None, until: date | None,
         return None
     chosen = [campaigns.by_id[campaign_id]] if campaign_id else list(campaigns)
     windows = []
+    after = _day_after(until)
     for campaign in chosen:
         zone = campaign.timezone
-        windows.append(Window(campaign.id, _midnight(since, zone),
-                              _midnight(until + timedelta(days=1), zone) if until else None))
+        windows.append(Window(campaign.id, _midnight(since, zone), _midnight(after, zone)))
     if campaign_id is None:
-        windows.append(Window(None, _midnight(since, UTC),
-                              _midnight(until + timedelta(days=1), UTC) if until else None))
+        # Calls to unknown numbers, and calls of campaigns no longer configured (whose
+        # zone is unknown now): by UTC days.
+        windows.append(Window(None, _midnight(since, UTC), _midnight(after, UTC),
+                              others_than=tuple(c.id for c in campaigns)))
     return windows
 
 
+def _day_after(day: date | None) -> date | None:
+    # The last day there is has no end: the window is open.
+    return day + timedelta(days=1) if day is not None and day < date.max else None
+
+
 def _midnight(day: date | None, zone: ZoneInfo | type[UTC]) -> datetime | None:
+    """The start of `day` in `zone`, in UTC; None (no bound) when there is none, or when
+    it falls outside what a datetime can hold (0001-01-01 east of UTC)."""
     if day is None:
         return None
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)  # type: ignore[arg-type]
+    try:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)  # type: ignore[arg-type]
+    except OverflowError:
+        return None
 
 
 def export_records(session: Session, campaigns: Campaigns, since: date | None = None,
@@ -98,9 +110,30 @@ def write_json(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
     """One row per call; the reports' categories and references joined by ';'."""
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    count = -1  # the header is not a call
+    for line in csv_lines(records):
+        out.write(line)
+        count += 1
+    return count
+
+
+class _Line:
+    """A file that keeps only the last line written (csv.writer writes one per row)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text = text
+        return len(text)
+
+
+def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The CSV export line by line (header first), for streaming it as it is read."""
+    line = _Line()
+    writer = csv.DictWriter(line, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    count = 0
+    yield line.text
     for record in records:
         row = {name: record.get(name) for name in CSV_FIELDS[:10]}
         row["categories"] = ";".join(r["category"] or "" for r in record["reports"])
@@ -108,8 +141,7 @@ def write_csv(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
         # Each report's follow-up status, in the same order as the references.
         row["follow_ups"] = ";".join(r["follow_up"] for r in record["reports"])
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-        count += 1
-    return count
+        yield line.text
 
 
 def _csv_safe(value: object) -> object:

@@ -42,18 +42,32 @@ def test_the_recording_streams_through_the_console(signed_in, reported_call, twi
 
 
 def test_byte_ranges_pass_through_and_seeking_is_not_a_new_play(signed_in, reported_call,
-                                                                twilio, engine) -> None:
+                                                                twilio, engine,
+                                                                clock) -> None:
     report = the_report(engine)
     client = signed_in("operator")
     audio = twilio.recordings[report.recording_sid]
+
+    def played() -> int:
+        with engine.connect() as connection:
+            return len(connection.execute(select(AuditEvent.id).where(
+                AuditEvent.action == "recording_played")).all())
+
+    # A player resuming mid-file never asks for byte 0: its first request is the play.
     part = client.get(f"/console/reports/{report.reference}/audio",
                       headers={"Range": "bytes=1000-1999"})
     assert part.status_code == 206
     assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(audio)}"
     assert part.data == audio[1000:2000]
-    with engine.connect() as connection:
-        assert connection.execute(select(AuditEvent.id).where(
-            AuditEvent.action == "recording_played")).first() is None
+    assert played() == 1
+    # Seeking within the same play is not a new line.
+    clock.advance(60)
+    client.get(f"/console/reports/{report.reference}/audio", headers={"Range": "bytes=1-"})
+    assert played() == 1
+    # Playing it again later is.
+    clock.advance(10 * 60)
+    client.get(f"/console/reports/{report.reference}/audio", headers={"Range": "bytes=1-"})
+    assert played() == 2
 
 
 def test_a_recording_twilio_does_not_have_is_a_clear_404(signed_in, reported_call, twilio,
