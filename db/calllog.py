@@ -172,6 +172,18 @@ def _report(session: Session, call_id: int, number: int) -> Report | None:
                                                Report.number == number))
 
 
+def unfinished_calls(session: Session, started_before: datetime, limit: int = 500
+                     ) -> list[CallKey]:
+    """Calls still in progress in the log though they started long ago: their final
+    status callback never arrived (or failed). Oldest first."""
+    rows = session.execute(
+        select(Call.call_sid, Call.campaign_id, Call.from_number, Call.to_number)
+        .where(Call.outcome == CallOutcome.IN_PROGRESS.value,
+               Call.started_at < started_before)
+        .order_by(Call.started_at).limit(limit))
+    return [CallKey(*row) for row in rows]
+
+
 def apply_status(session: Session, key: CallKey, *, at: datetime, status: str,
                  sequence: int | None, duration: int | None) -> bool:
     """A call status callback; False when it was stale and changed nothing.

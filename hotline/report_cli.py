@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import Engine
 
+from db.engine import make_session_factory
 from hotline.app import system_clock
 from hotline.cli import Failure, _campaigns, _engine, _prepare_database, _settings
 from hotline.settings import Settings
 from ivr.campaign import Campaign, Campaigns
+from schedules.reconcile import TwilioCalls
 
 if TYPE_CHECKING:
     from reports.mail import SmtpSettings
@@ -117,7 +119,7 @@ def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
               help="on start, also send missed reports of up to this many earlier days")
 def scheduler(dry_run: bool, catch_up_days: int) -> None:
     """Run the daily reports' scheduler (one process per deployment)."""
-    from schedules.scheduler import RETRY_EVERY, plan
+    from schedules.scheduler import RECONCILE_EVERY, RETRY_EVERY, plan
 
     settings = _settings()
     campaigns = _campaigns(settings)
@@ -127,6 +129,9 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
         click.echo(f"{job.campaign_id:20} next {when:28} {job.what}")
     click.echo(f"{'(all)':20} every {int(RETRY_EVERY.total_seconds() // 60)} minutes"
                f"{'':17} retry failed reports")
+    if _twilio_calls(settings):
+        click.echo(f"{'(all)':20} every {int(RECONCILE_EVERY.total_seconds() // 60)} minutes"
+                   f"{'':16} reconcile calls stuck in progress with Twilio")
     if dry_run:
         if not settings.smtp_url or not settings.mail_from:
             click.echo("note: HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM are not both set; the "
@@ -135,6 +140,7 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
 
     from db.engine import make_session_factory
     from reports.delivery import DeliveryContext
+    from schedules.reconcile import reconcile
     from schedules.scheduler import blocking_scheduler, configure
 
     smtp = _smtp(settings)
@@ -145,7 +151,10 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
                               smtp=smtp, mail_from=settings.mail_from, clock=system_clock,
                               catch_up_days=catch_up_days)
     running = blocking_scheduler(engine)
-    startup = configure(running, context)
+    twilio = _twilio_calls(settings)
+    writer = make_session_factory(engine, writer=True)
+    startup = configure(running, context, reconciler=(
+        (lambda: reconcile(writer, twilio.fetch, system_clock())) if twilio else None))
     click.echo(f"hotline: scheduler starting; mail through {smtp.describe()}", err=True)
     try:
         running.start()
@@ -155,3 +164,29 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
         engine.dispose()
     if startup.error:
         raise Failure(f"the scheduler stopped at start: {startup.error}")
+
+
+def _twilio_calls(settings: Settings) -> TwilioCalls | None:
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    return TwilioCalls(settings.twilio_account_sid, settings.twilio_auth_token,
+                       api_base=settings.twilio_api)
+
+
+@click.command()
+@click.option("--older-than", default=4.0, show_default=True, type=click.FloatRange(0),
+              help="hours: calls in progress for longer than this are checked")
+def reconcile_calls(older_than: float) -> None:
+    """Ask Twilio for the true status of calls the log still shows as in progress."""
+    from schedules.reconcile import reconcile
+
+    settings = _settings()
+    twilio = _twilio_calls(settings)
+    if twilio is None:
+        raise Failure("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to ask Twilio")
+    engine = _engine(settings)
+    _prepare_database(engine)
+    summary = reconcile(make_session_factory(engine, writer=True), twilio.fetch,
+                        system_clock(), stale_after=timedelta(hours=older_than))
+    click.echo(str(summary))
+

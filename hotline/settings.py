@@ -29,6 +29,7 @@ class Settings:
     mail_from: str | None = None
     proxy_hops: int = 0
     production: bool = False
+    twilio_api: str = "https://api.twilio.com"  # Twilio's REST API (a regional edge, a test double)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -52,6 +53,7 @@ class Settings:
             raise SettingsError(f"HOTLINE_ENV: {mode!r} must be development or production")
         return cls(
             proxy_hops=int(hops),
+            twilio_api=(env.get("HOTLINE_TWILIO_API") or "https://api.twilio.com").rstrip("/"),
             production=mode == "production",
             database_url=database_url,
             campaigns_path=Path(env.get("HOTLINE_CAMPAIGNS") or "campaigns"),

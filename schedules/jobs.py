@@ -8,17 +8,35 @@ context (database, campaigns, SMTP, clock) here once at start.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from reports.delivery import Attempt, DeliveryContext, deliver_due, is_scheduled, retry_failed
+from schedules.reconcile import Summary
 
 log = logging.getLogger("hotline.schedules")
 
 _context: DeliveryContext | None = None
+_reconciler: Callable[[], Summary] | None = None
 
 
 def install(context: DeliveryContext) -> None:
     global _context
     _context = context
+
+
+def install_reconciler(reconciler: Callable[[], Summary] | None) -> None:
+    global _reconciler
+    _reconciler = reconciler
+
+
+def reconcile_calls() -> Summary | None:
+    """Every quarter hour: calls stuck in progress get their true status from Twilio."""
+    if _reconciler is None:
+        return None
+    summary = _reconciler()
+    if summary.checked:
+        log.info("reconciliation: %s", summary)
+    return summary
 
 
 def _installed() -> DeliveryContext:

@@ -8,6 +8,7 @@ BackgroundScheduler against the same job store the BlockingScheduler of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +29,7 @@ from reports.delivery import (
     is_scheduled,
 )
 from schedules import jobs
+from schedules.reconcile import Summary
 
 log = logging.getLogger("hotline.schedules")
 
@@ -35,6 +37,8 @@ JOBS_TABLE = "apscheduler_jobs"
 REPORT_JOB_PREFIX = "daily-report:"
 RETRY_JOB_ID = "daily-report-retries"
 RETRY_EVERY = timedelta(minutes=5)
+RECONCILE_JOB_ID = "reconcile-calls"
+RECONCILE_EVERY = timedelta(minutes=15)
 # A run missed by up to this much (the process was down or busy) still runs once on start.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -89,7 +93,8 @@ class Startup:
 
 
 def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
-              catch_up: bool = True) -> Startup:
+              catch_up: bool = True, reconciler: Callable[[], Summary] | None = None
+              ) -> Startup:
     """Install the context; on start, sync the stored jobs with the campaigns and catch up.
 
     The work runs as the scheduler starts (its job store is open by then). APScheduler
@@ -97,12 +102,14 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
     handed back in the returned Startup rather than leaving it running without jobs.
     """
     jobs.install(context)
+    jobs.install_reconciler(reconciler)
     startup = Startup()
 
     def on_start(_event: SchedulerEvent) -> None:
         try:
             # APScheduler fires on the wall clock, so its jobs are planned against it too.
             sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
+            sync_reconcile_job(scheduler, enabled=reconciler is not None)
         except Exception as exc:
             log.exception("the scheduler could not start")
             startup.error = f"{type(exc).__name__}: {exc}"
@@ -148,6 +155,21 @@ def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime) -> 
             seconds=int(RETRY_EVERY.total_seconds())),
         id=RETRY_JOB_ID, name="retry failed daily reports", replace_existing=True,
         coalesce=True, max_instances=1)
+
+
+def sync_reconcile_job(scheduler: BaseScheduler, *, enabled: bool) -> None:
+    """The reconciliation job runs only where Twilio's REST API can be asked."""
+    if enabled:
+        scheduler.add_job(
+            "schedules.jobs:reconcile_calls", trigger=IntervalTrigger(
+                seconds=int(RECONCILE_EVERY.total_seconds())),
+            id=RECONCILE_JOB_ID, name="reconcile calls stuck in progress",
+            replace_existing=True, coalesce=True, max_instances=1)
+    else:
+        log.warning("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set: calls whose final status "
+                    "callback was lost stay in progress (no reconciliation)")
+        if scheduler.get_job(RECONCILE_JOB_ID):
+            scheduler.remove_job(RECONCILE_JOB_ID)
 
 
 def blocking_scheduler(engine: Engine) -> BlockingScheduler:
