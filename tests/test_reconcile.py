@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -25,10 +26,10 @@ ACCOUNT = "AC" + "7" * 32
 
 
 class TwilioCallsDouble(BaseHTTPRequestHandler):
-    calls: dict[str, tuple[int, dict[str, object]]] = {}
-    requests: list[tuple[str, str]] = []
+    calls: ClassVar[dict[str, tuple[int, dict[str, object]]]] = {}
+    requests: ClassVar[list[tuple[str, str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.requests.append((self.path, self.headers.get("Authorization", "")))
         call_sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
         status, body = self.calls.get(call_sid, (404, {
