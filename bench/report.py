@@ -93,6 +93,7 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
                         "recording_status": "completed",
                         "created_at": started + timedelta(seconds=60),
                         "follow_up": rng.choice(FOLLOW_UPS),
+                        "campaign_id": campaign.id, "call_started_at": started,
                         "acknowledge_due": started + timedelta(days=campaign.acknowledge_days),
                         "feedback_due": started + timedelta(days=campaign.feedback_days)})
         yield call_rows, event_rows, report_rows
