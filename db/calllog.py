@@ -142,6 +142,7 @@ def save_report(session: Session, key: CallKey, *, at: datetime, number: int, re
                 report = Report(
                     call_id=call.id, number=number, reference=candidate, category=category,
                     subject=subject, created_at=at, follow_up="new",
+                    campaign_id=call.campaign_id, call_started_at=call.started_at,
                     acknowledge_due=_due(call.started_at, acknowledge_days),
                     feedback_due=_due(call.started_at, feedback_days))
                 session.add(report)

@@ -119,6 +119,9 @@ class Report(Base):
     recording_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     follow_up: Mapped[str] = mapped_column(String(16), default="new")
+    # Copies of the call's campaign and start, so that report figures need no join.
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    call_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledge_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Follow-up in the console (db/followup.py holds the rules).
@@ -133,6 +136,12 @@ class Report(Base):
         UniqueConstraint("call_id", "number", name="uq_reports_call_number"),
         Index("ix_reports_category", "category"),
         Index("ix_reports_follow_up", "follow_up"),
+        # Covering the daily report's grouped counts and its median (index-only reads).
+        Index("ix_reports_campaign_figures", "campaign_id", "category", "subject", "follow_up",
+              "call_started_at", "recording_status", "recording_seconds", "acknowledge_due",
+              "feedback_due"),
+        Index("ix_reports_campaign_seconds", "campaign_id", "recording_seconds",
+              "call_started_at", "recording_status"),
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
         Index("ix_reports_feedback_due", "feedback_due"),
         Index("ix_reports_assignee", "assignee_id"),

@@ -236,17 +236,22 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
     in_day = and_(Call.campaign_id == campaign_id, Call.started_at >= start,
                   Call.started_at < until)
     so_far = and_(Call.campaign_id == campaign_id, Call.started_at < until)
+    # Reports carry their call's campaign and start, so their figures need no join.
+    reports_in_day = and_(Report.campaign_id == campaign_id, Report.call_started_at >= start,
+                          Report.call_started_at < until)
+    reports_so_far = and_(Report.campaign_id == campaign_id, Report.call_started_at < until)
     return DailyFigures(
         campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
         start=start, end=end, generated_at=now,
-        today=_figures(session, in_day, now, category_ids, subject_ids),
+        today=_figures(session, in_day, reports_in_day, now, category_ids, subject_ids),
         hourly=_hourly(session, in_day, day, zone),
-        so_far=_figures(session, so_far, now, category_ids, subject_ids),
+        so_far=_figures(session, so_far, reports_so_far, now, category_ids, subject_ids),
         category_labels=dict(category_labels or {}), subject_labels=dict(subject_labels or {}),
     )
 
 
-def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
+def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnElement[bool],
+             now: datetime,
              category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
     """Four queries: calls by outcome, gave up, reports by (category, subject, follow-up),
     and the median recording.
@@ -281,7 +286,7 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
                        _count_if(overdue_acknowledgement_clause(now)),
                        _count_if(overdue_feedback_clause(now)),
                        _count_if(overdue_clause(now)))
-                .join(Call, Report.call_id == Call.id).where(calls)
+                .where(reports_of)
                 .group_by(Report.category, Report.subject, Report.follow_up)):
         reports += count
         # A report saved without a category or subject has none to count under.
@@ -300,7 +305,8 @@ def _figures(session: Session, calls: ColumnElement[bool], now: datetime,
         calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
         subjects=subjects, reports=reports,
         recordings=Recordings(count=recordings, seconds_total=seconds,
-                              seconds_median=_median(session, calls, recorded, recordings)),
+                              seconds_median=_median(session, reports_of, recorded,
+                                                     recordings)),
         gave_up_before_category=gave_up_count,
         follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=overdue_ack,
                            overdue_feedback=overdue_feedback, overdue=overdue_any),
@@ -315,14 +321,14 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 _CAMPAIGN_OUTCOMES = frozenset(CallOutcome) - {CallOutcome.UNKNOWN_NUMBER}
 
 
-def _median(session: Session, calls: ColumnElement[bool], recorded: ColumnElement[bool],
+def _median(session: Session, reports_of: ColumnElement[bool], recorded: ColumnElement[bool],
             count: int) -> float | None:
     """The median by ORDER BY … LIMIT/OFFSET: portable, and reads one or two rows back."""
     if not count:
         return None
     middle = session.scalars(
-        select(Report.recording_seconds).join(Call, Report.call_id == Call.id)
-        .where(calls, recorded).order_by(Report.recording_seconds)
+        select(Report.recording_seconds)
+        .where(reports_of, recorded).order_by(Report.recording_seconds)
         .limit(2 - count % 2).offset((count - 1) // 2)).all()
     return sum(middle) / len(middle)
 

@@ -103,11 +103,20 @@ def _check_0006(connection: Connection) -> None:
     assert {"ix_calls_campaign_started_outcome", "ix_call_events_call_result"} <= indexes
 
 
+def _check_0008(connection: Connection) -> None:
+    # Existing reports get their call's campaign and start time.
+    _check_0006(connection)
+    row = connection.execute(text("SELECT campaign_id, call_started_at FROM reports")).one()
+    assert row.campaign_id == "gz-2023"
+    assert _naive(row.call_started_at) == STARTED
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
     "0004": UpgradeTest(load=_load_0002, check=_check_0004),
     "0006": UpgradeTest(load=_load_0005, check=_check_0006),
+    "0008": UpgradeTest(load=_load_0005, check=_check_0008),
 }
 
 
