@@ -10,6 +10,7 @@ HOTLINE_REQUIRE_ALL=1 (set by .ci/run), which turns every skip into a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Connection, Engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -166,9 +167,29 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
         pytest.skip(found)
     yield found
     # Each test starts from an empty (but migrated) database.
-    with found.begin() as connection:
+    with found.begin() as connection, _deletes_allowed(connection):
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(delete(table))
+
+
+@contextlib.contextmanager
+def _deletes_allowed(connection: Connection) -> Iterator[None]:
+    """Lift the audit log's no-DELETE triggers (migration 0007) for the test cleanup,
+    inside its transaction only. PostgreSQL: triggers do not fire for a replica session
+    (SET LOCAL ends with the transaction). SQLite: the triggers are dropped and created
+    again from their own SQL, in the same transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    triggers = connection.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND sql LIKE '%BEFORE DELETE%'")).all()
+    for name, _sql in triggers:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        connection.execute(text(sql))
 
 
 # --- the app ---------------------------------------------------------------------------------

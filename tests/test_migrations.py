@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from db import migrate
 from db.models import Base
@@ -111,11 +112,46 @@ def _check_0008(connection: Connection) -> None:
     assert _naive(row.call_started_at) == STARTED
 
 
+def _load_0006(connection: Connection) -> None:
+    _load_0005(connection)
+    connection.execute(text(
+        "INSERT INTO audit_events (id, at, actor, action, target) "
+        "VALUES (1, :at, 'operator', 'note_added', '41052780')"), {"at": STARTED})
+    connection.execute(text(
+        "INSERT INTO report_activity (id, report_id, at, author_name, kind, body) "
+        "VALUES (1, 1, :at, 'operator', 'note', 'called back')"), {"at": STARTED})
+
+
+def _check_0007(connection: Connection) -> None:
+    # The audit log refuses DELETE (and TRUNCATE); a report's activity still goes with it.
+    _check_0006(connection)
+    refused = ["DELETE FROM audit_events", "DELETE FROM audit_events WHERE id = 1"]
+    if connection.dialect.name == "postgresql":
+        refused.append("TRUNCATE audit_events")
+    for statement in refused:
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(text(statement))
+        except DBAPIError as exc:
+            assert "append-only" in str(exc), statement
+        else:
+            raise AssertionError(f"{statement} was allowed")
+        finally:
+            savepoint.rollback()
+    savepoint = connection.begin_nested()
+    connection.execute(text("DELETE FROM reports"))
+    assert connection.execute(text("SELECT count(*) FROM report_activity")).scalar() == 0
+    savepoint.rollback()
+    assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
+    assert connection.execute(text("SELECT count(*) FROM report_activity")).scalar() == 1
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
     "0004": UpgradeTest(load=_load_0002, check=_check_0004),
     "0006": UpgradeTest(load=_load_0005, check=_check_0006),
+    "0007": UpgradeTest(load=_load_0006, check=_check_0007),
     "0008": UpgradeTest(load=_load_0005, check=_check_0008),
 }
 
