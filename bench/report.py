@@ -70,7 +70,7 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
                 "refusal": outcome if outcome in ("closed_hours", "after_cutoff",
                                                   "not_open_yet") else None,
                 "referred": outcome == "referred", "transferred": outcome == "transferred",
-                "outcome": outcome})
+                "outcome": outcome, "chose_category": False})
             event_id += 1
             event_rows.append({"id": event_id, "call_id": call_id, "step_no": 0,
                                "step": "voice", "result": "menu", "digits": None,
@@ -78,6 +78,7 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
             chose = outcome == "reported" or (outcome == "abandoned" and rng.random() < 0.4)
             if chose:
                 category = rng.choice(categories)
+                call_rows[-1]["chose_category"] = True
                 event_id += 1
                 event_rows.append({"id": event_id, "call_id": call_id, "step_no": 1,
                                    "step": "menu", "result": f"category:{category}",

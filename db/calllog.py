@@ -45,7 +45,8 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
         return call
     call = Call(call_sid=key.call_sid, campaign_id=key.campaign_id, from_number=key.from_number,
                 to_number=key.to_number, started_at=at, status="in-progress",
-                referred=False, transferred=False, outcome=CallOutcome.IN_PROGRESS.value)
+                referred=False, transferred=False, chose_category=False,
+                outcome=CallOutcome.IN_PROGRESS.value)
     try:
         with session.begin_nested():
             session.add(call)
@@ -114,6 +115,8 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
         return
     if language and call.language != language:
         call.language = language
+    if result.startswith("category:") and not call.chose_category:
+        call.chose_category = True
     if (referred and not call.referred) or (transferred and not call.transferred):
         # Only these facts of a step can change the outcome.
         call.referred = call.referred or referred

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -63,6 +64,9 @@ class Call(Base):
     refusal: Mapped[str | None] = mapped_column(String(16))
     referred: Mapped[bool] = mapped_column(Boolean, default=False)
     transferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The caller got as far as choosing a category (the daily report counts those who did not).
+    chose_category: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
     outcome: Mapped[str] = mapped_column(String(16), default=CallOutcome.IN_PROGRESS.value)
 
     events: Mapped[list[CallEvent]] = relationship(
@@ -75,6 +79,9 @@ class Call(Base):
         Index("ix_calls_campaign_started", "campaign_id", "started_at"),
         # Covering for the daily report's calls-by-outcome (an index-only scan).
         Index("ix_calls_campaign_started_outcome", "campaign_id", "started_at", "outcome"),
+        # Outcome counts read in outcome order, and "gave up" answered from the index alone.
+        Index("ix_calls_campaign_outcome_started", "campaign_id", "outcome", "started_at",
+              "chose_category"),
         Index("ix_calls_outcome_started", "outcome", "started_at"),
         Index("ix_calls_from_number", "from_number"),
     )

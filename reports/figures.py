@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.followup import (
@@ -29,7 +29,7 @@ from db.followup import (
     overdue_clause,
     overdue_feedback_clause,
 )
-from db.models import Call, CallEvent, Report
+from db.models import Call, Report
 from db.outcomes import REFUSALS, CallOutcome
 from ivr.campaign import Campaign
 
@@ -262,12 +262,9 @@ def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnEle
     for outcome, count in session.execute(
             select(Call.outcome, func.count()).where(calls).group_by(Call.outcome)):
         outcomes[outcome] = count
-    # Its own query with NOT EXISTS in WHERE, so that the databases plan an anti-join;
-    # inside an aggregate the subquery would run once per call.
-    chose_category = exists().where(CallEvent.call_id == Call.id,
-                                    CallEvent.result.like("category:%"))
+    # The call log marks the calls that reached a category (db/calllog.log_step).
     gave_up_count = session.scalar(select(func.count()).select_from(Call).where(
-        calls, Call.outcome == CallOutcome.ABANDONED.value, ~chose_category)) or 0
+        calls, Call.outcome == CallOutcome.ABANDONED.value, Call.chose_category.is_(False))) or 0
 
     # A recording counts (in the count, the total and the median alike) once its length
     # is known: a completed recording whose duration never arrived has none to add.

@@ -104,12 +104,44 @@ def _check_0006(connection: Connection) -> None:
     assert {"ix_calls_campaign_started_outcome", "ix_call_events_call_result"} <= indexes
 
 
+def _load_0007(connection: Connection) -> None:
+    _load_0005(connection)
+    connection.execute(text(
+        "INSERT INTO users (id, name, role, password_hash, active, session_token, created_at, "
+        "password_changed_at) VALUES (1, 'lin', 'operator', 'x', true, 't', :at, :at)"),
+        {"at": STARTED})
+    connection.execute(text(
+        "INSERT INTO report_activity (id, report_id, at, author_id, author_name, kind, body) "
+        "VALUES (1, 1, :at, 1, 'lin', 'note', 'called back')"), {"at": STARTED})
+
+
 def _check_0008(connection: Connection) -> None:
     # Existing reports get their call's campaign and start time.
-    _check_0006(connection)
+    _check_0002(connection)
     row = connection.execute(text("SELECT campaign_id, call_started_at FROM reports")).one()
     assert row.campaign_id == "gz-2023"
     assert _naive(row.call_started_at) == STARTED
+    # SQLite rebuilds reports: the notes that cascade from a report must survive it.
+    assert connection.execute(text("SELECT body FROM report_activity")).scalar() == "called back"
+
+
+def _load_0008(connection: Connection) -> None:
+    _load_0005(connection)  # call 1 chose a language only
+    connection.execute(text(
+        "INSERT INTO calls (id, call_sid, campaign_id, started_at, status, referred, "
+        "transferred, outcome) VALUES (2, :sid, 'gz-2023', :at, 'completed', false, false, "
+        "'abandoned')"), {"sid": "CA" + "2" * 32, "at": STARTED})
+    connection.execute(text(
+        "INSERT INTO call_events (id, call_id, step_no, step, result, digits, at) "
+        "VALUES (2, 2, 2, 'menu', 'category:integrity', '3', :at)"), {"at": STARTED})
+
+
+def _check_0009(connection: Connection) -> None:
+    # SQLite rebuilds calls: its reports and steps (which cascade from calls) must survive.
+    _check_0002(connection)
+    assert connection.execute(text("SELECT count(*) FROM call_events")).scalar() == 2
+    flags = dict(connection.execute(text("SELECT id, chose_category FROM calls")).all())
+    assert {key: bool(value) for key, value in flags.items()} == {1: False, 2: True}
 
 
 def _load_0006(connection: Connection) -> None:
@@ -152,7 +184,8 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0004": UpgradeTest(load=_load_0002, check=_check_0004),
     "0006": UpgradeTest(load=_load_0005, check=_check_0006),
     "0007": UpgradeTest(load=_load_0006, check=_check_0007),
-    "0008": UpgradeTest(load=_load_0005, check=_check_0008),
+    "0008": UpgradeTest(load=_load_0007, check=_check_0008),
+    "0009": UpgradeTest(load=_load_0008, check=_check_0009),
 }
 
 

@@ -1,7 +1,7 @@
 """reports carry their call's campaign and start time, with covering indexes for the figures
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26
 
 The daily report's "so far" figures grouped every report of a campaign joined to
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
