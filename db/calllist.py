@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from db.followup import overdue_clause
@@ -63,9 +63,10 @@ def _report_clauses(where: CallFilter) -> list[ColumnElement[bool]]:
     return parts
 
 
-def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True) -> Select:  # type: ignore[type-arg]
+def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True,  # type: ignore[type-arg]
+              ordered: bool = False) -> Select:  # type: ignore[type-arg]
     if where.windows is not None:
-        query = query.where(windows_clause(where.windows))
+        query = query.where(windows_clause(where.windows, ordered=ordered))
     if with_outcome and where.outcome:
         query = query.where(Call.outcome == where.outcome)
     if where.call_ids is not None:
@@ -102,7 +103,7 @@ def page(session: Session, where: CallFilter, *, older_than: Cursor | None = Non
          newer_than: Cursor | None = None, size: int = 50) -> Page:
     """One page of calls newest first, with their reports loaded."""
     key = tuple_(Call.started_at, Call.id)
-    query = _filtered(select(Call).options(selectinload(Call.reports)), where)
+    query = _filtered(select(Call).options(selectinload(Call.reports)), where, ordered=True)
     if newer_than is not None:
         # Walk forwards from the cursor, then show the page newest first again.
         rows = list(session.scalars(query.where(key > _key(newer_than))
@@ -135,7 +136,7 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
 
 def iter_filtered(session: Session, where: CallFilter, batch: int = 1000) -> Iterator[Call]:
     """Every call of the filter oldest first (the export's order), streamed in batches."""
-    query = _filtered(select(Call).options(selectinload(Call.reports)), where) \
+    query = _filtered(select(Call).options(selectinload(Call.reports)), where, ordered=True) \
         .order_by(Call.started_at, Call.id)
     for partition in session.execute(query.execution_options(yield_per=batch)).scalars() \
             .partitions():
@@ -153,14 +154,27 @@ class ReportFigures:
     overdue: int
 
 
+def _unfiltered(where: CallFilter) -> bool:
+    return (where.windows is None and not where.outcome and not where.from_numbers
+            and where.call_ids is None and not _report_clauses(where))
+
+
 def report_figures(session: Session, where: CallFilter, now: datetime) -> ReportFigures:
-    """Reports of the filtered calls: per category, per follow-up status, and overdue."""
-    calls = _filtered(select(Call.id), where).subquery()
-    in_range = Report.call_id.in_(select(calls.c.id))
-    by_category = {category: count for category, count in session.execute(
-        select(Report.category, func.count()).where(in_range).group_by(Report.category))}
-    by_follow_up = {status: count for status, count in session.execute(
-        select(Report.follow_up, func.count()).where(in_range).group_by(Report.follow_up))}
-    overdue = session.scalar(select(func.count()).select_from(Report).where(
-        in_range, overdue_clause(now))) or 0
+    """Reports of the filtered calls: per category, per follow-up status, and overdue.
+
+    One grouped query: over the reports alone when nothing is filtered, else over
+    reports joined to their (filtered) calls.
+    """
+    late = case((overdue_clause(now), 1), else_=0)
+    query = select(Report.category, Report.follow_up, func.count(), func.sum(late)) \
+        .group_by(Report.category, Report.follow_up)
+    if not _unfiltered(where):
+        query = _filtered(query.join(Call, Call.id == Report.call_id), where)
+    by_category: dict[str | None, int] = {}
+    by_follow_up: dict[str, int] = {}
+    overdue = 0
+    for category, follow_up, count, late_count in session.execute(query):
+        by_category[category] = by_category.get(category, 0) + count
+        by_follow_up[follow_up] = by_follow_up.get(follow_up, 0) + count
+        overdue += int(late_count or 0)
     return ReportFigures(by_category, by_follow_up, overdue)

@@ -122,3 +122,127 @@ def test_the_interface_reads_on_a_phone(signed_in, reported_call) -> None:
     page = signed_in("operator").get("/console/calls").get_data(as_text=True)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert 'data-label="来电号码"' in page  # the labels the phone layout shows per cell
+
+
+def _plan(session, engine, query) -> str:  # type: ignore[no-untyped-def]
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    return " ".join(str(row) for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + str(compiled)))
+
+
+def test_a_date_filtered_page_of_any_campaign_walks_the_index(engine, backend,
+                                                              campaigns) -> None:
+    """Dates with "any campaign" are an OR across the campaigns' windows: the page must
+    still read started_at in index order, not sort every call of the range."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy.orm import Session
+
+    from db import calllist
+    from reports.export import windows_for
+
+    if backend != "sqlite":
+        return  # PostgreSQL's planner picks plans by table size; checked on SQLite
+    where = calllist.CallFilter(windows=windows_for(campaigns, date(2023, 6, 1),
+                                                    date(2023, 6, 30), None))
+    with Session(engine) as session:
+        query = calllist._filtered(calllist.select(calllist.Call), where, ordered=True) \
+            .where(calllist.tuple_(calllist.Call.started_at, calllist.Call.id) <
+                   calllist._key((datetime(2023, 6, 20, tzinfo=UTC), 10))) \
+            .order_by(calllist.Call.started_at.desc(), calllist.Call.id.desc()).limit(51)
+        plan = _plan(session, engine, query)
+    assert "ix_calls_started_at" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_report_filters_and_searches_are_not_probed_per_call(engine, backend, place_call,
+                                                            app) -> None:
+    """A report filter is one IN over the matching reports (no correlated subquery per
+    call); a searched reference becomes its call's id first (a primary-key lookup);
+    statistics of everything read the reports alone."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from db import calllist
+    from db.models import Report
+
+    place_call("1", "3", "1", "r30", "2")
+    with Session(engine) as session:
+        reference = session.scalar(select(Report.reference))
+        where = calllist.CallFilter(category="integrity", follow_up="new")
+        counts = calllist._filtered(select(calllist.Call.outcome, func.count())
+                                    .select_from(calllist.Call), where, with_outcome=False) \
+            .group_by(calllist.Call.outcome)
+        assert "EXISTS" not in str(counts.compile(engine))
+        if backend == "sqlite":
+            assert "CORRELATED" not in _plan(session, engine, counts)
+        assert calllist.outcome_counts(session, where) == {"reported": 1}
+        resolved = calllist.resolve_search(session, calllist.CallFilter(
+            reference=reference, from_numbers=("+8613800138000",)))
+        assert resolved.call_ids is not None and len(resolved.call_ids) == 1
+        assert resolved.from_numbers == ()
+        if backend == "sqlite":
+            page = calllist._filtered(select(calllist.Call), resolved, ordered=True) \
+                .order_by(calllist.Call.started_at.desc(), calllist.Call.id.desc()).limit(51)
+            assert "PRIMARY KEY" in _plan(session, engine, page)
+        missing = calllist.resolve_search(session, calllist.CallFilter(
+            reference="10000009", from_numbers=("+8613800138000",)))
+        assert missing.call_ids is None and missing.reference is None  # the number, then
+        assert len(calllist.page(session, missing).calls) == 1
+        statements: list[str] = []
+        from sqlalchemy import event
+
+        def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            figures = calllist.report_figures(session, calllist.CallFilter(), app.extensions[
+                "hotline.console"].clock())
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert figures.by_category == {"integrity": 1} and figures.by_follow_up == {"new": 1}
+        assert len(statements) == 1 and "calls" not in statements[0], statements
+
+
+def test_search_reads_full_width_digits_check_digits_and_local_numbers(signed_in,
+                                                                        place_call) -> None:
+    from ivr.flow import is_valid_reference
+
+    first = place_call("1", "3", "1", "r30", "2", from_number="+8613912345678")
+    place_call("2", "1", "4", "2", from_number="+862087756920")  # a landline of the city
+    client = signed_in("operator")
+    everything = client.get("/console/calls").get_data(as_text=True)
+    reference = REFS.search(everything).group(1)  # type: ignore[union-attr]
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in reference)
+    found = client.get("/console/calls", query_string={"q": full_width}).get_data(
+        as_text=True)
+    assert call_rows(found) == 1 and first.call_sid in found
+    mobile = client.get("/console/calls", query_string={"q": "１３９ １２３４ ５６７８"})
+    assert call_rows(mobile.get_data(as_text=True)) == 1
+    # An 8-digit landline typed without its area code is a number in the line's own
+    # area. 87756920 even has a valid check digit, but no report has it as reference.
+    assert is_valid_reference("87756920")
+    landline = client.get("/console/calls?q=87756920").get_data(as_text=True)
+    assert call_rows(landline) == 1 and "•••• 6920" in landline
+
+
+def test_calls_of_campaigns_no_longer_configured_keep_their_place(signed_in, place_call,
+                                                                  engine, campaigns) -> None:
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from db.models import Call
+    from db.queries import iter_calls
+    from reports.export import windows_for
+
+    place_call("1", "3", "1", "r30", "2")
+    with engine.begin() as connection:
+        connection.execute(update(Call).values(campaign_id="gz-2022"))
+    windows = windows_for(campaigns, date(2023, 6, 1), date(2023, 6, 1), None)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        assert len(list(iter_calls(session, windows))) == 1
+    page = signed_in("operator").get("/console/calls?since=2023-06-01&until=2023-06-01")
+    assert call_rows(page.get_data(as_text=True)) == 1
