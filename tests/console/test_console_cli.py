@@ -54,3 +54,15 @@ def test_mistakes_are_one_clear_line(settings, engine) -> None:
     assert again.exit_code == 2 and "already a user 'chen'" in again.output
     missing = run(settings, "users", "disable", "nobody")
     assert missing.exit_code == 2 and "no user 'nobody'" in missing.output
+
+
+def test_the_command_line_export_is_audited(settings, engine, place_call) -> None:
+    place_call("1", "3", "1", "r30", "2")
+    result = run(settings, "export", "calls", "--format", "csv", "--since", "2023-06-01",
+                 "--campaign", "gz-2023")
+    assert result.exit_code == 0 and len(result.output.splitlines()) == 2
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEvent.actor, AuditEvent.action,
+                                         AuditEvent.target, AuditEvent.detail)).all()
+    assert [tuple(row) for row in rows] == [
+        ("(command line)", "export", "calls.csv", "since=2023-06-01 campaign=gz-2023")]
