@@ -40,9 +40,12 @@ class ListRequest:
     errors: list[str] = field(default_factory=list)  # i18n keys
 
     def query(self, **changes: str | None) -> str:
-        """The list's query string with `changes` applied (None removes a field)."""
+        """The list's query string with `changes` applied (None removes a field).
+
+        The search text itself never goes into a URL: the search id `s` stands for it.
+        """
         merged = {**self.values, **changes}
-        return urlencode({k: v for k, v in merged.items() if v})
+        return urlencode({k: v for k, v in merged.items() if v and k != "q"})
 
 
 def default_region(campaigns: Campaigns) -> str | None:

@@ -90,6 +90,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "The last active administrator cannot be disabled."),
     "acc_throttled": ("密码错误次数过多，请十五分钟后再试。",
                       "Too many wrong passwords; try again in fifteen minutes."),
+    "err_search_gone": ("该搜索已过期，请重新输入。", "That search has expired; type it again."),
     "err_bad_filter": ("筛选条件无效，已忽略。", "A filter was not valid and was ignored."),
     "role": ("角色", "Role"),
     "role_operator": ("接线员", "operator"),

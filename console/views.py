@@ -6,6 +6,7 @@ redirect (so a reload never posts twice).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -52,7 +53,7 @@ from console.auth import (
     requires,
     writer,
 )
-from console.filters import decode_cursor, encode_cursor, parse
+from console.filters import FIELDS, decode_cursor, encode_cursor, parse
 from console.forms import (
     ActionForm,
     AssignForm,
@@ -254,9 +255,71 @@ def index() -> Any:
 # --- the call log ----------------------------------------------------------------------------
 
 def _list_request() -> Any:
-    wanted = parse(request.args, context().campaigns, now=_now(), my_id=current_user.id)
+    """The list's filters from the URL; the search text from the signed-in session, by
+    the search id `s` in the URL (a caller's number is never in a URL)."""
+    args = request.args.to_dict()
+    args.pop("q", None)
+    search_id = args.pop("s", "")
+    text = _searches().get(search_id, {}).get("q") if search_id else None
+    if text:
+        args["q"] = text
+    wanted = parse(args, context().campaigns, now=_now(), my_id=current_user.id)
+    if search_id and not text:
+        wanted.errors.append("err_search_gone")
+    elif text:
+        wanted.values["s"] = search_id
     wanted.filter = calllist.resolve_search(db(), wanted.filter)
     return wanted
+
+
+SEARCHES = "searches"
+MAX_SEARCHES = 20
+
+
+def _searches() -> dict[str, dict[str, Any]]:
+    """This session's recent searches, id → {"q", "at"}; older than a session: gone."""
+    found = session.get(SEARCHES)
+    if not isinstance(found, dict):
+        return {}
+    oldest = _now().timestamp() - SESSION_HOURS * 3600
+    return {key: value for key, value in found.items()
+            if isinstance(value, dict) and isinstance(value.get("at"), (int, float))
+            and value["at"] >= oldest and isinstance(value.get("q"), str)}
+
+
+def _remember_search(text: str) -> str:
+    """Keep the search text server-side of the URL (in the signed session) under an id."""
+    searches = _searches()
+    search_id = secrets.token_urlsafe(9)
+    searches[search_id] = {"q": text[:64], "at": _now().timestamp()}
+    newest = sorted(searches.items(), key=lambda item: item[1]["at"])[-MAX_SEARCHES:]
+    session[SEARCHES] = dict(newest)
+    return search_id
+
+
+def _without_search_text(endpoint: str) -> Any:
+    """A URL with ?q= (typed by hand, or an old bookmark): the same list, by search id."""
+    if not request.args.get("q"):
+        return None
+    args = request.args.to_dict()
+    args["s"] = _remember_search(args.pop("q").strip())
+    return redirect(url_for(endpoint) + "?" + urlencode(args), code=303)
+
+
+@bp.post("/calls/search")
+@requires("calls")
+def search() -> Any:
+    """The filter form posts here, so the search text stays out of the URL, the access
+    log and the browser's history; the answer is the list's URL with a search id."""
+    args = {name: (request.form.get(name) or "").strip()[:64] for name in FIELDS
+            if name != "q"}
+    text = (request.form.get("q") or "").strip()
+    if text:
+        args["s"] = _remember_search(text)
+    if request.form.get("lang") in LANGUAGES:
+        args["lang"] = request.form["lang"]
+    return redirect(url_for("console.calls") + "?" + urlencode({k: v for k, v in args.items()
+                                                                 if v}), code=303)
 
 
 def _filter_choices() -> dict[str, Any]:
@@ -278,6 +341,8 @@ def _filter_choices() -> dict[str, Any]:
 @bp.get("/calls")
 @requires("calls")
 def calls() -> Any:
+    if (moved := _without_search_text("console.calls")) is not None:
+        return moved
     wanted = _list_request()
     older = decode_cursor(request.args.get("older"))
     newer = decode_cursor(request.args.get("newer"))
@@ -297,6 +362,8 @@ def calls() -> Any:
 @bp.get("/calls.csv")
 @requires("calls")
 def export_csv() -> Any:
+    if (moved := _without_search_text("console.export_csv")) is not None:
+        return moved
     wanted = _list_request()
     where = wanted.filter
     close_db()
@@ -332,7 +399,7 @@ def _describe(values: dict[str, str]) -> str:
     """The filter, for the audit log; a searched number keeps only its last four digits."""
     shown = []
     for name, value in values.items():
-        if not value:
+        if not value or name == "s":
             continue
         if name == "q" and not is_valid_reference(value):
             value = present.mask_number(value)
@@ -499,6 +566,8 @@ def assign(reference: str) -> Any:
 @bp.get("/stats")
 @requires("stats")
 def stats() -> Any:
+    if (moved := _without_search_text("console.stats")) is not None:
+        return moved
     wanted = _list_request()
     now = _now()
     figures = calllist.report_figures(db(), wanted.filter, now)

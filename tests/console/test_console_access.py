@@ -15,6 +15,7 @@ ROUTES = [
     ("POST", "/console/account", "signed_in"),
     ("GET", "/console/calls", "calls"),
     ("GET", "/console/calls.csv", "calls"),
+    ("POST", "/console/calls/search", "calls"),
     ("GET", "/console/find?reference={ref}", "calls"),
     ("GET", "/console/calls/{sid}", "calls"),
     ("GET", "/console/reports/{ref}/audio", "calls"),
@@ -38,6 +39,7 @@ POST_DATA = {
     "/console/reports/{ref}/assignee": {"assignee": "operator"},
     "/console/admin/users/{name}/active": {"active": "1"},
     "/console/account": {"current": PASSWORD},
+    "/console/calls/search": {"q": "+8613800138000"},
 }
 GRANTS = {
     "operator": {"calls"},

@@ -108,6 +108,8 @@ def test_an_export_survives_a_webhook_committing_while_it_reads(
     monkeypatch.setattr(views, "call_record", slow_record)
     response = client.get("/console/calls.csv")
     assert response.status_code == 200
+    # Streamed as it is read, not spooled first.
+    assert response.is_streamed and "Content-Length" not in response.headers
     assert len(response.get_data(as_text=True).splitlines()) == 2
     assert _actions(engine)[-1] == "export"
 
