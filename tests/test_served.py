@@ -214,3 +214,40 @@ def test_concurrent_duplicate_callbacks_make_one_row(two_servers, engine) -> Non
         call = session.scalar(select(Call))
         assert call.outcome == "reported"
         assert call.reports[0].reference == "41052780"
+
+
+def test_a_fresh_database_is_prepared_then_served(empty_engine, tmp_path) -> None:
+    """SQLite upgrades itself on `serve`; PostgreSQL only through `hotline db upgrade`."""
+    campaigns = tmp_path / "campaigns"
+    campaigns.mkdir()
+    write_campaign(campaigns, hours='["00:00", "24:00"]', closes="2099-12-31")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "HOTLINE_"))}
+    env.update({"HOTLINE_DATABASE_URL": empty_engine.url.render_as_string(hide_password=False),
+                "HOTLINE_CAMPAIGNS": str(campaigns), "HOTLINE_INSTANCE_PATH": str(instance),
+                "PYTHONPATH": str(ROOT)})
+
+    def hotline(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hotline", *args], cwd=instance, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    if empty_engine.dialect.name == "postgresql":
+        refused = hotline("serve", "--port", str(free_port()))
+        assert refused.returncode == 2
+        assert "run `hotline db upgrade`" in refused.stderr
+        upgraded = hotline("db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert "database at revision" in upgraded.stdout
+        assert "(up to date)" in hotline("db", "current").stdout
+    server = Server(env, workers=4)
+    try:
+        token = (instance / "twilio-local-auth-token").read_text().strip()
+        result = CallSimulator(HttpTransport(token), server.url,
+                               ScriptedCaller(["1", "1", "r20", "2"]),
+                               from_number="+8613800138000", to_number=LINE).run()
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output and "call log write failed" not in output
+    exported = json.loads(hotline("export", "calls").stdout)
+    assert [(c["call_sid"], c["outcome"]) for c in exported] == [(result.call_sid, "reported")]
