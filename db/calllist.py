@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.followup import overdue_clause
 from db.models import Call, Report
-from db.queries import Window, windows_clause
+from db.queries import Window, concrete_windows, windows_clause
 
 Cursor = tuple[datetime, int]  # (started_at, id) of a call
 
@@ -127,8 +127,17 @@ def page(session: Session, where: CallFilter, *, older_than: Cursor | None = Non
     )
 
 
+def _for_counting(session: Session, where: CallFilter) -> CallFilter:
+    # Counts read the covering campaign indexes, which need campaign_id equalities; the
+    # ordered reads (pages, export) are better off with the catch-all as it is.
+    if where.windows is None:
+        return where
+    return replace(where, windows=concrete_windows(session, where.windows))
+
+
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
+    where = _for_counting(session, where)
     query = _filtered(select(Call.outcome, func.count()).select_from(Call), where,
                       with_outcome=False).group_by(Call.outcome)
     return {outcome: count for outcome, count in session.execute(query)}
@@ -165,6 +174,7 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
     One grouped query: over the reports alone when nothing is filtered, else over
     reports joined to their (filtered) calls.
     """
+    where = _for_counting(session, where)
     late = case((overdue_clause(now), 1), else_=0)
     query = select(Report.category, Report.follow_up, func.count(), func.sum(late)) \
         .group_by(Report.category, Report.follow_up)

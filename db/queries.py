@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import Call
@@ -59,6 +59,42 @@ def windows_clause(windows: Sequence[Window], *, ordered: bool = False
     if ordered and windows and all(end is not None for end in ends):
         bounds.append(Call.started_at < max(ends))  # type: ignore[type-var]
     return and_(*bounds, or_(*clauses))
+
+
+def campaign_ids(session: Session) -> list[str]:
+    """The distinct campaign ids in the call log: one index seek each (a skip scan over
+    the campaign index), however many calls there are."""
+    found: list[str] = []
+    while True:
+        query = select(func.min(Call.campaign_id))
+        if found:
+            query = query.where(Call.campaign_id > found[-1])
+        following = session.scalar(query)
+        if following is None:
+            return found
+        found.append(following)
+
+
+def concrete_windows(session: Session, windows: Sequence[Window] | None
+                     ) -> list[Window] | None:
+    """`windows` with each catch-all (others_than) spelt out: calls to unknown numbers,
+    and one window per campaign in the log that is not configured. Equalities on
+    campaign_id let each window use the covering campaign indexes; NOT IN cannot."""
+    if windows is None:
+        return None
+    if all(window.others_than is None for window in windows):
+        return list(windows)
+    present: list[str] | None = None
+    spelt: list[Window] = []
+    for window in windows:
+        if window.others_than is None:
+            spelt.append(window)
+            continue
+        present = campaign_ids(session) if present is None else present
+        spelt.append(Window(None, window.start, window.end))
+        spelt += [Window(campaign_id, window.start, window.end) for campaign_id in present
+                  if campaign_id not in window.others_than]
+    return spelt
 
 
 def iter_calls(session: Session, windows: Sequence[Window] | None = None,
