@@ -1,8 +1,10 @@
 """Console accounts: adding, listing and disabling users, signing in, changing passwords.
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106). Every
-change to an account, and every sign-in, succeeded, failed or refused by the
-throttle, goes into the audit log in the same transaction.
+change to an account goes into the audit log in the same transaction; every
+sign-in's result (succeeded, failed, or the first refusal of a throttle window)
+in the transaction that records the attempt's result. Names that are no user are
+audited as "?", so nothing a stranger types lands in the log.
 """
 
 from __future__ import annotations

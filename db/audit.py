@@ -1,7 +1,10 @@
 """The audit log: append a line, read lines back newest first. Nothing else.
 
-Each line is written in the same transaction as the action it records, so an
-action that did not happen leaves no line and one that did cannot lose it.
+A change's line is written in the same transaction as the change, so a change
+that did not happen leaves no line and one that did cannot lose it. Reading
+actions (a recording played, an export) write theirs in a short transaction of
+their own, before the data leaves, never after minutes of reading. The database
+refuses UPDATE (migration 0003) and DELETE or TRUNCATE (0007) of a line.
 """
 
 from __future__ import annotations
