@@ -85,8 +85,12 @@ def outage(engine: Engine, tmp_path: Path) -> Iterator[tuple[Engine, object, obj
         return
     # SQLite: the database file goes missing (a failed disk, a wrong mount), then returns.
     copy = tmp_path / "live.sqlite3"
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"VACUUM INTO '{copy}'")
+    # VACUUM cannot run in a transaction: straight to the driver, which is in autocommit.
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"VACUUM INTO '{copy}'")
+    finally:
+        raw.close()
     live = make_engine(f"sqlite:///{copy}")
     hidden = tmp_path / "hidden.sqlite3"
 
