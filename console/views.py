@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -71,6 +71,7 @@ from db.models import Call, Report
 from db.outcomes import CallOutcome
 from ivr.flow import is_valid_reference
 from reports.export import call_record, csv_lines
+from reports.figures import local_midnight
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -674,6 +675,6 @@ def _local_midnight(text: str, zone: ZoneInfo, next_day: bool = False) -> dateti
         day = date.fromisoformat(text)
         if next_day:
             day += timedelta(days=1)
-        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        return local_midnight(day, zone)
     except (ValueError, OverflowError):  # not a date, or 0001-01-01 / 9999-12-31
         return None

@@ -61,7 +61,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         writers=make_session_factory(engine, writer=True),
-        media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token)),
+        media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token,
+                             api_base=settings.twilio_api)),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
     metrics.init_app(app, engine)

@@ -142,6 +142,14 @@ class _Checker:
             return None
         return value
 
+    def whole_number(self, name: str, low: int, high: int) -> int | None:
+        """An optional whole number in [low, high]; None when absent or wrong."""
+        value = self.get(name, int, required=False)
+        if value is not None and not low <= value <= high:
+            self.fail(name, f"must be between {low} and {high}")
+            return None
+        return value
+
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
@@ -344,19 +352,10 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         if not isinstance(address, str) or not EMAIL.match(address):
             check.fail(f"report_to[{index}]", f"{address!r} is not an e-mail address")
 
-    max_seconds = check.get("max_message_seconds", int, required=False)
-    if max_seconds is not None and not 10 <= max_seconds <= 3600:
-        check.fail("max_message_seconds", "must be between 10 and 3600")
-    ring_seconds = check.get("ring_seconds", int, required=False)
-    if ring_seconds is not None and not 5 <= ring_seconds <= 120:
-        check.fail("ring_seconds", "must be between 5 and 120")
-
-    acknowledge_days = check.get("acknowledge_days", int, required=False)
-    if acknowledge_days is not None and not 1 <= acknowledge_days <= 365:
-        check.fail("acknowledge_days", "must be between 1 and 365")
-    feedback_days = check.get("feedback_days", int, required=False)
-    if feedback_days is not None and not 1 <= feedback_days <= 3650:
-        check.fail("feedback_days", "must be between 1 and 3650")
+    max_seconds = check.whole_number("max_message_seconds", 10, 3600)
+    ring_seconds = check.whole_number("ring_seconds", 5, 120)
+    acknowledge_days = check.whole_number("acknowledge_days", 1, 365)
+    feedback_days = check.whole_number("feedback_days", 1, 3650)
     if acknowledge_days and feedback_days and feedback_days < acknowledge_days:
         check.fail("feedback_days", "must not be shorter than acknowledge_days")
 

@@ -7,7 +7,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Call
 from db.queries import Window, iter_calls
 from ivr.campaign import Campaigns
+from reports.figures import local_midnight
 
 PHONE_NUMBER = re.compile(r"^\+[0-9]{4,15}$")
 CSV_FIELDS = ("call_sid", "campaign", "from", "to", "started_at", "ended_at", "status",
@@ -84,7 +85,7 @@ def _midnight(day: date | None, zone: ZoneInfo | type[UTC]) -> datetime | None:
     if day is None:
         return None
     try:
-        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)  # type: ignore[arg-type]
+        return local_midnight(day, zone)  # type: ignore[arg-type]
     except OverflowError:
         return None
 

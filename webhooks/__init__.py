@@ -88,18 +88,19 @@ def _store(what: str, write: Callable[[Session], object]) -> object | None:
         return None
 
 
-def _campaign_for(params: dict[str, str] | None = None) -> Campaign | None:
-    form = params if params is not None else request.form
-    dialled = e164(form.get("To"))
+def _campaign_for(dialled: str | None = None) -> Campaign | None:
+    """The campaign of the number dialled (Twilio's To, normalised here unless given)."""
+    dialled = dialled or e164(request.form.get("To"))
     return _context().campaigns.for_number(dialled) if dialled else None
 
 
 def _incoming() -> tuple[WebhookContext, datetime, Campaign | None, CallKey]:
     """What every webhook starts from: the context, the time, the campaign and the call."""
     context = _context()
-    campaign = _campaign_for()
-    return context, context.clock(), campaign, call_key(request.form,
-                                                         campaign.id if campaign else None)
+    dialled = e164(request.form.get("To"))
+    campaign = _campaign_for(dialled)
+    key = call_key(request.form, campaign.id if campaign else None, to_number=dialled)
+    return context, context.clock(), campaign, key
 
 
 @bp.before_request

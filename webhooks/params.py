@@ -49,9 +49,12 @@ def call_sid(params: Mapping[str, str]) -> str:
     return sid
 
 
-def call_key(params: Mapping[str, str], campaign_id: str | None) -> CallKey:
+def call_key(params: Mapping[str, str], campaign_id: str | None,
+             to_number: str | None = None) -> CallKey:
+    """`to_number`: the dialled number already normalised (it routed the call)."""
     return CallKey(call_sid=call_sid(params), campaign_id=campaign_id,
-                   from_number=e164(params.get("From")), to_number=e164(params.get("To")))
+                   from_number=e164(params.get("From")),
+                   to_number=to_number or e164(params.get("To")))
 
 
 def small_int(raw: str | None) -> int | None:
