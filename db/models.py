@@ -159,3 +159,4 @@ class Report(Base):
 # refer to users, so they are registered whenever the call log's models are.
 import db.console_models  # noqa: E402
 import db.report_models  # noqa: E402, F401  (the daily report deliveries)
+import db.recording_models  # noqa: E402, F401  (recordings at rest, legal holds)
