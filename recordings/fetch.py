@@ -70,16 +70,17 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
 
 
-def local_campaign_ids(campaigns: Campaigns) -> list[str]:
-    return [c.id for c in campaigns if c.recordings == "local"]
+def local_campaign_ids(campaigns: Campaigns, now: datetime) -> list[str]:
+    """Campaigns whose recordings come home (none past its purge date: those go)."""
+    return [c.id for c in campaigns if c.recordings == "local" and now < c.purge_at]
 
 
 def queue_confirmed(context: FetchContext, since: datetime | None) -> int:
     """A row for each confirmed recording of a "local" campaign that has none yet."""
-    wanted = local_campaign_ids(context.campaigns)
+    now = context.clock()
+    wanted = local_campaign_ids(context.campaigns, now)
     if not wanted:
         return 0
-    now = context.clock()
     query = (select(Report.id, Report.recording_sid)
              .where(Report.recording_status == "completed", Report.recording_sid.is_not(None),
                     Report.campaign_id.in_(wanted),
@@ -145,7 +146,14 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
         report = session.get(Report, row.report_id)
         expected_seconds = report.recording_seconds if report else None
         campaign = context.campaigns.by_id.get(report.campaign_id or "") if report else None
-    mode = campaign.voice_disguise if campaign else "playback"
+    if campaign is None or campaign.id not in local_campaign_ids(context.campaigns,
+                                                                 context.clock()):
+        # No longer configured, kept at Twilio now, or past its purge date: leave it.
+        with context.sessions.begin() as session:
+            session.execute(update(RecordingFile).where(RecordingFile.id == row.id)
+                            .values(lease_until=None, next_attempt_at=None))
+        return False
+    mode = campaign.voice_disguise
     written: list[str] = []
     try:
         audio = context.twilio.download(row.recording_sid)
@@ -172,16 +180,20 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
         return False
     now = context.clock()
     with context.sessions.begin() as session:
-        stored = session.get(RecordingFile, row.id)
-        assert stored is not None
-        stored.state = RecordingState.DOWNLOADED.value
-        stored.downloaded_at, stored.next_attempt_at = now, now
-        stored.attempts, stored.last_error = 0, None
-        stored.size_bytes, stored.duration_ms = len(audio), round(seconds * 1000)
-        stored.sha256, stored.disguise = digest, mode
-        stored.original_file, stored.disguised_file = original, disguised
-        stored.disguised_sha256 = disguised_digest
-        stored.key_id = context.store.keyring.current.id
+        # Only a row still waiting: the retention purge may have come meanwhile.
+        recorded = session.execute(
+            update(RecordingFile)
+            .where(RecordingFile.id == row.id, RecordingFile.state.in_(WAITING))
+            .values(state=RecordingState.DOWNLOADED.value, downloaded_at=now,
+                    next_attempt_at=now, attempts=0, last_error=None,
+                    size_bytes=len(audio), duration_ms=round(seconds * 1000), sha256=digest,
+                    disguise=mode, original_file=original, disguised_file=disguised,
+                    disguised_sha256=disguised_digest,
+                    key_id=context.store.keyring.current.id)).rowcount
+    if not recorded:
+        for name in written:
+            context.store.shred(name)
+        return False
     row.state, row.attempts = RecordingState.DOWNLOADED.value, 0
     summary.stored += 1
     return True
