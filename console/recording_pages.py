@@ -68,13 +68,14 @@ def _granted(reference: str) -> bool:
 
 # --- playing ------------------------------------------------------------------------------------
 
-def _refuse(code: str, status: int, reference: str) -> Any:
+def _refuse(code: str, status: int, reference: str) -> Response:
     message = _translate(f"media_{code}")
     if request.args.get("check"):
         return Response(message, status=status, mimetype="text/plain")
-    return render_template("console/error.html", title=_translate("media_title"),
-                           message=message, back_url=url_for("console.find", reference=reference)
-                           ), status
+    return Response(render_template(
+        "console/error.html", title=_translate("media_title"), message=message,
+        back_url=url_for("console.find", reference=reference)), status=status,
+        mimetype="text/html")
 
 
 def local_playback(report: Report, *, original: bool = False) -> Any:
@@ -115,8 +116,7 @@ def local_playback(report: Report, *, original: bool = False) -> Any:
         if span is None:
             sealed.close()
             response = _refuse("bad_range", 416, reference)
-            if isinstance(response, Response):
-                response.headers["Content-Range"] = f"bytes */{length}"
+            response.headers["Content-Range"] = f"bytes */{length}"
             return response
         (start, stop), status = span, 206
     if request.args.get("check"):

@@ -26,9 +26,11 @@ def have_tools() -> str | None:
 def speak(folder: Path, text: str = SENTENCE, voice: str = "en") -> bytes:
     """`text` spoken by espeak-ng, as an 8 kHz 16-bit mono WAV."""
     raw, phone = folder / "speech-raw.wav", folder / "speech-8k.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True,
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    assert espeak and sox, have_tools()
+    subprocess.run([espeak, "-v", voice, "-s", "150", "-w", str(raw), text], check=True,
                    capture_output=True)
-    subprocess.run(["sox", str(raw), "-r", "8000", "-b", "16", "-c", "1", str(phone)],
+    subprocess.run([sox, str(raw), "-r", "8000", "-b", "16", "-c", "1", str(phone)],
                    check=True, capture_output=True)
     return phone.read_bytes()
 
