@@ -97,3 +97,8 @@ def envelope_correlation(a: bytes, b: bytes) -> float:
 def seconds_of(wav: bytes) -> float:
     with wave.open(io.BytesIO(wav)) as reader:
         return reader.getnframes() / reader.getframerate()
+
+
+def spectral_centroid(wav: bytes) -> float:
+    """The spectrum's centre of gravity (Hz): where the envelope's weight sits."""
+    return float(sound(wav).to_spectrum().get_centre_of_gravity(2))
