@@ -63,9 +63,8 @@ def test_a_damaged_or_foreign_file_is_refused(tmp_path, keyring, damage) -> None
     else:
         reading = Keyring.of(new_key_text())
     path.write_bytes(bytes(raw))
-    with pytest.raises(SealedError):
-        with SealedFile(path, reading, context) as sealed:
-            sealed.read_all()
+    with pytest.raises(SealedError), SealedFile(path, reading, context) as sealed:
+        sealed.read_all()
 
 
 def test_rekey_moves_every_file_to_the_new_key(reported, fetcher, engine, store,
