@@ -132,9 +132,9 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     if _twilio_calls(settings):
         click.echo(f"{'(all)':20} every {int(RECONCILE_EVERY.total_seconds() // 60)} minutes"
                    f"{'':16} reconcile calls stuck in progress with Twilio")
-        click.echo(f"{'(all)':20} every 30 seconds{'':18} bring confirmed recordings home "
+        click.echo(f"{'(all)':20} every 30 seconds{'':16} bring confirmed recordings home "
                    "(and every hour, a sweep)")
-    click.echo(f"{'(all)':20} every 6 hours{'':20} purge campaigns past their retention "
+    click.echo(f"{'(all)':20} every 6 hours{'':19} purge campaigns past their retention "
                "period")
     if dry_run:
         if not settings.smtp_url or not settings.mail_from:
