@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.accounts import DEFAULT_HASHER
 from console.media import RecordingMedia
 from ivr.campaign import Campaigns
+from recordings.store import RecordingStore
 
 PREFIX = "/console"
 csrf = CSRFProtect()
@@ -38,6 +39,8 @@ class ConsoleContext:
     # Short write transactions (on SQLite: BEGIN IMMEDIATE, so a read followed by a
     # write never fails with "database is locked" when a webhook commits in between).
     writers: sessionmaker[Session] | None = None
+    # The recordings brought home (recordings/); None: only Twilio's copies are played.
+    recordings: RecordingStore | None = None
 
     def __post_init__(self) -> None:
         if self.writers is None:
@@ -49,6 +52,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
     from console import (
         auth,
         daily_reports,  # noqa: F401  (adds its pages to views.bp)
+        recording_pages,  # noqa: F401  (likewise)
         views,
     )
 

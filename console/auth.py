@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # who called in are best protected when as few people as possible can hear them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset({"calls"}),
-    "manager": frozenset({"calls", "stats"}),
+    "manager": frozenset({"calls", "stats", "original_voice", "legal_hold"}),
     "admin": frozenset({"admin"}),
 }
 

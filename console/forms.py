@@ -32,6 +32,12 @@ class NoteForm(FlaskForm):
     body = TextAreaField(validators=[DataRequired(), Length(max=MAX_NOTE)])
 
 
+class ReasonForm(FlaskForm):
+    """Why a manager opens a caller's original voice, or holds a report from the purge."""
+
+    reason = TextAreaField(validators=[DataRequired(), Length(max=MAX_REASON)])
+
+
 class AssignForm(FlaskForm):
     assignee = StringField(validators=[Length(max=64)])  # a user name; empty: nobody
 

@@ -458,7 +458,16 @@ def _back_to(report: Report) -> Any:
 @bp.get("/reports/<reference>/audio")
 @requires("calls")
 def audio(reference: str) -> Any:
+    from console.recording_pages import local_playback
+
     report = _report(reference)
+    local = local_playback(report)  # the copy here; None: not home yet, Twilio's
+    return local if local is not None else twilio_audio(report)
+
+
+def twilio_audio(report: Report) -> Any:
+    """The recording streamed from Twilio (not downloaded yet, or a "twilio" campaign)."""
+    reference = report.reference
     recording_sid, recording_status = report.recording_sid, report.recording_status
     # Nothing is held open while Twilio answers (up to its timeout).
     close_db()

@@ -22,7 +22,9 @@ COMMAND_LINE = "(command line)"
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "password_changed",
            "recording_played", "export", "status_changed", "assigned", "note_added",
-           "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent")
+           "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
+           "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
+           "retention_purged", "recordings_rekeyed")
 
 
 def record(session: Session, *, at: datetime, actor: str, action: str,

@@ -17,6 +17,7 @@ from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
 from ivr.campaign import Campaigns, load_campaigns
+from recordings.store import RecordingStore
 from webhooks import WebhookContext
 from webhooks import init_app as init_webhooks
 
@@ -62,7 +63,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         writers=make_session_factory(engine, writer=True),
         media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token,
-                             api_base=settings.twilio_api)),
+                             api_base=settings.twilio_api),
+        recordings=RecordingStore(settings.recordings_path, settings.recordings_keyring())),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
     metrics.init_app(app, engine)

@@ -381,3 +381,8 @@ from hotline.report_cli import reconcile_calls, report, scheduler  # noqa: E402
 main.add_command(report)
 main.add_command(scheduler)
 main.add_command(reconcile_calls, "reconcile")
+
+from hotline.recordings_cli import recordings, retention  # noqa: E402
+
+main.add_command(retention)
+main.add_command(recordings)

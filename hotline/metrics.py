@@ -96,6 +96,9 @@ def _registry(engine: Engine) -> CollectorRegistry:
         for metric in (web.webhook_seconds, web.signature_failures, web.database_errors):
             registry.register(metric)
     registry.register(CallLogCollector(engine))
+    from hotline.recording_metrics import RecordingsCollector
+
+    registry.register(RecordingsCollector(engine, count_database_error))
     return registry
 
 

@@ -132,6 +132,10 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     if _twilio_calls(settings):
         click.echo(f"{'(all)':20} every {int(RECONCILE_EVERY.total_seconds() // 60)} minutes"
                    f"{'':16} reconcile calls stuck in progress with Twilio")
+        click.echo(f"{'(all)':20} every 30 seconds{'':16} bring confirmed recordings home "
+                   "(and every hour, a sweep)")
+    click.echo(f"{'(all)':20} every 6 hours{'':19} purge campaigns past their retention "
+               "period")
     if dry_run:
         if not settings.smtp_url or not settings.mail_from:
             click.echo("note: HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM are not both set; the "
@@ -153,8 +157,11 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     running = blocking_scheduler(engine)
     twilio = _twilio_calls(settings)
     writer = make_session_factory(engine, writer=True)
+    from hotline.recordings_cli import recording_jobs
+
     startup = configure(running, context, reconciler=(
-        (lambda: reconcile(writer, twilio.fetch, system_clock())) if twilio else None))
+        (lambda: reconcile(writer, twilio.fetch, system_clock())) if twilio else None),
+        recordings=recording_jobs(settings, engine, campaigns))
     click.echo(f"hotline: scheduler starting; mail through {smtp.describe()}", err=True)
     try:
         running.start()

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from recordings.keys import BadKey, Keyring, development_key
+
 LOCAL_TOKEN_FILE = "twilio-local-auth-token"  # noqa: S105 - a file name
+LOCAL_RECORDINGS_KEY_FILE = "recordings-key"
 
 
 class SettingsError(ValueError):
@@ -30,6 +33,9 @@ class Settings:
     proxy_hops: int = 0
     production: bool = False
     twilio_api: str = "https://api.twilio.com"  # Twilio's REST API (a regional edge, a test double)
+    recordings_dir: Path | None = None  # default: instance/recordings
+    recordings_key: str | None = None
+    recordings_old_keys: tuple[str, ...] = ()  # still read; `hotline recordings rekey` moves off
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -51,7 +57,18 @@ class Settings:
         mode = (env.get("HOTLINE_ENV") or "development").strip().lower()
         if mode not in ("development", "production"):
             raise SettingsError(f"HOTLINE_ENV: {mode!r} must be development or production")
+        recordings_key = (env.get("HOTLINE_RECORDINGS_KEY") or "").strip() or None
+        old_keys = tuple(k.strip() for k in (env.get("HOTLINE_RECORDINGS_OLD_KEYS") or ""
+                                              ).split(",") if k.strip())
+        try:
+            if recordings_key:
+                Keyring.of(recordings_key, old_keys)
+        except BadKey as exc:
+            raise SettingsError(str(exc)) from None
+        recordings_dir = (env.get("HOTLINE_RECORDINGS_DIR") or "").strip()
         return cls(
+            recordings_dir=Path(recordings_dir) if recordings_dir else None,
+            recordings_key=recordings_key, recordings_old_keys=old_keys,
             proxy_hops=int(hops),
             twilio_api=(env.get("HOTLINE_TWILIO_API") or "https://api.twilio.com").rstrip("/"),
             production=mode == "production",
@@ -79,7 +96,30 @@ class Settings:
             problems.append("HOTLINE_PUBLIC_URL must be https:// in production")
         if self.database_url.startswith("sqlite"):
             problems.append("HOTLINE_DATABASE_URL points at SQLite; production runs PostgreSQL")
+        if not self.recordings_key:
+            problems.append("HOTLINE_RECORDINGS_KEY is not set (`hotline recordings new-key`)")
         return problems
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.instance_path / "recordings"
+
+    @property
+    def local_recordings_key_path(self) -> Path:
+        return self.instance_path / LOCAL_RECORDINGS_KEY_FILE
+
+    def recordings_keyring(self) -> Keyring:
+        """The recordings' keys; in development, a key made once under instance/ (0600)."""
+        if self.recordings_key:
+            return Keyring.of(self.recordings_key, self.recordings_old_keys)
+        if self.production:
+            raise SettingsError("HOTLINE_RECORDINGS_KEY is not set; production never "
+                                "keeps recordings under a key generated on the server")
+        try:
+            return Keyring.of(development_key(self.local_recordings_key_path),
+                              self.recordings_old_keys)
+        except BadKey as exc:
+            raise SettingsError(f"{self.local_recordings_key_path}: {exc}") from None
 
     @property
     def local_token_path(self) -> Path:

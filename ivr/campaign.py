@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +34,9 @@ DEFAULT_MAX_MESSAGE_SECONDS = 300
 DEFAULT_RING_SECONDS = 20
 DEFAULT_ACKNOWLEDGE_DAYS = 7
 DEFAULT_FEEDBACK_DAYS = 90
+RECORDINGS_KEPT = ("local", "twilio")  # where recordings are kept
+VOICE_DISGUISES = ("off", "playback", "always")
+DEFAULT_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class Campaign:
     feedback_days: int = DEFAULT_FEEDBACK_DAYS        # … and the caller's feedback is due in
     subjects: tuple[Subject, ...] = ()
     voices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
+    # Recordings at rest (recordings/): where kept, whose voice operators hear, how long.
+    recordings: str = "local"
+    voice_disguise: str = "playback"
+    retention_days: int = DEFAULT_RETENTION_DAYS
     source: str = ""
 
     @property
@@ -92,6 +99,17 @@ class Campaign:
 
     def subject_by_id(self, subject_id: str) -> Subject | None:
         return next((s for s in self.subjects if s.id == subject_id), None)
+
+    @property
+    def purge_on(self) -> date:
+        """The local day the campaign's recordings and callers' data are purged: once
+        `retention_days` full days have passed after `closes` (0: the day after)."""
+        return self.closes + timedelta(days=self.retention_days + 1)
+
+    @property
+    def purge_at(self) -> datetime:
+        """The moment of `purge_on` (local midnight), aware."""
+        return datetime.combine(self.purge_on, time(0), tzinfo=self.timezone)
 
 
 @dataclass(frozen=True)
@@ -149,6 +167,22 @@ class _Checker:
             self.fail(name, f"must be between {low} and {high}")
             return None
         return value
+
+
+def _recording_policy(check: _Checker) -> tuple[str, str, int]:
+    """recordings, voice_disguise and retention_days (a disguise needs the audio here)."""
+    kept = check.get("recordings", str, required=False)
+    if kept is not None and kept not in RECORDINGS_KEPT:
+        check.fail("recordings", f"{kept!r} must be one of {', '.join(RECORDINGS_KEPT)}")
+    disguise = check.get("voice_disguise", str, required=False)
+    if disguise is not None and disguise not in VOICE_DISGUISES:
+        check.fail("voice_disguise", f"{disguise!r} must be one of {', '.join(VOICE_DISGUISES)}")
+    elif kept == "twilio" and disguise not in (None, "off"):
+        check.fail("voice_disguise", f"{disguise!r} needs recordings = \"local\" (the audio "
+                   "must come home to be disguised); use \"off\" with recordings = \"twilio\"")
+    retention = check.whole_number("retention_days", 0, 36500)
+    return (kept or "local", disguise or ("off" if kept == "twilio" else "playback"),
+            DEFAULT_RETENTION_DAYS if retention is None else retention)
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -387,6 +421,8 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         "report_to", "max_message_seconds", "ring_seconds", "voices", "categories", "subjects",
         "acknowledge_days", "feedback_days",
     }
+    known |= {"recordings", "voice_disguise", "retention_days"}
+    recordings, voice_disguise, retention_days = _recording_policy(check)
     for unknown_field in sorted(set(data) - known):
         check.fail(unknown_field, "is not a campaign field (a typo?)")
 
@@ -403,6 +439,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         acknowledge_days=acknowledge_days or DEFAULT_ACKNOWLEDGE_DAYS,
         feedback_days=feedback_days or DEFAULT_FEEDBACK_DAYS,
         categories=categories, subjects=tuple(subjects), voices=voices, source=file,
+        recordings=recordings, voice_disguise=voice_disguise, retention_days=retention_days,
     )
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from recordings.fetch import FetchSummary
+from recordings.retention import CampaignPurge
 from reports.delivery import Attempt, DeliveryContext, deliver_due, is_scheduled, retry_failed
 from schedules.reconcile import Summary
 
@@ -17,6 +20,39 @@ log = logging.getLogger("hotline.schedules")
 
 _context: DeliveryContext | None = None
 _reconciler: Callable[[], Summary] | None = None
+
+
+@dataclass(frozen=True)
+class RecordingJobs:
+    """The recordings' work, bound to this process's database, store and Twilio account."""
+
+    fetch: Callable[[bool], FetchSummary] | None  # (sweep) -> summary; None: no credentials
+    purge: Callable[[], list[CampaignPurge]]
+
+
+_recordings: RecordingJobs | None = None
+
+
+def install_recordings(recordings: RecordingJobs | None) -> None:
+    global _recordings
+    _recordings = recordings
+
+
+def fetch_recordings(sweep: bool = False) -> FetchSummary | None:
+    """Every half minute (and an hourly sweep of every report): bring recordings home."""
+    if _recordings is None or _recordings.fetch is None:
+        return None
+    summary = _recordings.fetch(sweep)
+    if summary.queued or summary.stored or summary.deleted or summary.failed:
+        log.info("recordings: %s", summary)
+    return summary
+
+
+def purge_expired() -> list[CampaignPurge]:
+    """Every few hours: campaigns past their retention period are purged."""
+    if _recordings is None:
+        return []
+    return _recordings.purge()
 
 
 def install(context: DeliveryContext) -> None:

@@ -39,6 +39,9 @@ RETRY_JOB_ID = "daily-report-retries"
 RETRY_EVERY = timedelta(minutes=5)
 RECONCILE_JOB_ID = "reconcile-calls"
 RECONCILE_EVERY = timedelta(minutes=15)
+FETCH_JOB_ID, FETCH_EVERY = "recordings-fetch", timedelta(seconds=30)
+SWEEP_JOB_ID, SWEEP_EVERY = "recordings-sweep", timedelta(hours=1)
+RETENTION_JOB_ID, RETENTION_EVERY = "retention", timedelta(hours=6)
 # A run missed by up to this much (the process was down or busy) still runs once on start.
 MISFIRE_GRACE = timedelta(hours=6)
 
@@ -93,8 +96,8 @@ class Startup:
 
 
 def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
-              catch_up: bool = True, reconciler: Callable[[], Summary] | None = None
-              ) -> Startup:
+              catch_up: bool = True, reconciler: Callable[[], Summary] | None = None,
+              recordings: jobs.RecordingJobs | None = None) -> Startup:
     """Install the context; on start, sync the stored jobs with the campaigns and catch up.
 
     The work runs as the scheduler starts (its job store is open by then). APScheduler
@@ -103,6 +106,7 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
     """
     jobs.install(context)
     jobs.install_reconciler(reconciler)
+    jobs.install_recordings(recordings)
     startup = Startup()
 
     def on_start(_event: SchedulerEvent) -> None:
@@ -110,6 +114,7 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
             # APScheduler fires on the wall clock, so its jobs are planned against it too.
             sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
             sync_reconcile_job(scheduler, enabled=reconciler is not None)
+            sync_recording_jobs(scheduler, recordings)
         except Exception as exc:
             log.exception("the scheduler could not start")
             startup.error = f"{type(exc).__name__}: {exc}"
@@ -170,6 +175,30 @@ def sync_reconcile_job(scheduler: BaseScheduler, *, enabled: bool) -> None:
                     "callback was lost stay in progress (no reconciliation)")
         if scheduler.get_job(RECONCILE_JOB_ID):
             scheduler.remove_job(RECONCILE_JOB_ID)
+
+
+def sync_recording_jobs(scheduler: BaseScheduler, recordings: jobs.RecordingJobs | None
+                        ) -> None:
+    """Downloads need Twilio's REST API; the retention purge runs in any case."""
+    wanted: dict[str, tuple[str, timedelta, list[object], str]] = {}
+    if recordings is not None:
+        wanted[RETENTION_JOB_ID] = ("schedules.jobs:purge_expired", RETENTION_EVERY, [],
+                                    "purge campaigns past their retention period")
+        if recordings.fetch is not None:
+            wanted[FETCH_JOB_ID] = ("schedules.jobs:fetch_recordings", FETCH_EVERY, [False],
+                                    "bring confirmed recordings home")
+            wanted[SWEEP_JOB_ID] = ("schedules.jobs:fetch_recordings", SWEEP_EVERY, [True],
+                                    "look for every recording still at Twilio")
+        else:
+            log.warning("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set: recordings stay at "
+                        "Twilio (no downloads)")
+    for job_id in (FETCH_JOB_ID, SWEEP_JOB_ID, RETENTION_JOB_ID):
+        if job_id not in wanted and scheduler.get_job(job_id):
+            scheduler.remove_job(job_id)
+    for job_id, (function, every, args, name) in wanted.items():
+        scheduler.add_job(function, trigger=IntervalTrigger(seconds=int(every.total_seconds())),
+                          args=args, id=job_id, name=name, replace_existing=True,
+                          coalesce=True, max_instances=1)
 
 
 def blocking_scheduler(engine: Engine) -> BlockingScheduler:

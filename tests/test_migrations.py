@@ -178,6 +178,23 @@ def _check_0007(connection: Connection) -> None:
     assert connection.execute(text("SELECT count(*) FROM report_activity")).scalar() == 1
 
 
+def _check_0012(connection: Connection) -> None:
+    # New tables only: the reports (and what hangs off them) are as they were.
+    _check_0002(connection)
+    assert connection.execute(text("SELECT count(*) FROM call_events")).scalar() == 2
+    assert connection.execute(text("SELECT count(*) FROM recording_files")).scalar() == 0
+    assert connection.execute(text("SELECT count(*) FROM legal_holds")).scalar() == 0
+    connection.execute(text(
+        "INSERT INTO legal_holds (report_id, placed_at, placed_by, reason) "
+        "VALUES (1, :at, 'lin', 'court order')"), {"at": STARTED})
+    savepoint = connection.begin_nested()
+    connection.execute(text("DELETE FROM reports"))  # a hold goes with its report
+    assert connection.execute(text("SELECT count(*) FROM legal_holds")).scalar() == 0
+    savepoint.rollback()
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert "ix_reports_created_at" in indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -186,6 +203,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0007": UpgradeTest(load=_load_0006, check=_check_0007),
     "0008": UpgradeTest(load=_load_0007, check=_check_0008),
     "0009": UpgradeTest(load=_load_0008, check=_check_0009),
+    "0012": UpgradeTest(load=_load_0008, check=_check_0012),
 }
 
 

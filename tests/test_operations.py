@@ -75,14 +75,15 @@ def test_bad_settings_are_named(env: dict[str, str], message: str, tmp_path: Pat
 def test_production_start_up_refuses_missing_settings(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("TWILIO_AUTH_TOKEN", "HOTLINE_SECRET_KEY", "HOTLINE_PUBLIC_URL",
-                 "HOTLINE_DATABASE_URL"):
+                 "HOTLINE_DATABASE_URL", "HOTLINE_RECORDINGS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOTLINE_ENV", "production")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
-    for name in ("HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL", "SQLite"):
+    for name in ("HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL", "SQLite",
+                 "HOTLINE_RECORDINGS_KEY"):
         assert name in lines[0]
 
 

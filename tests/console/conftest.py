@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +32,7 @@ from console_helpers import (
 from werkzeug.serving import make_server
 
 from console.media import RecordingMedia
+from ivr.campaign import Campaigns
 
 MEDIA_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})"
                         r"\.mp3$")
@@ -123,6 +124,13 @@ def _handler(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
     return Handler
+
+
+@pytest.fixture
+def campaigns(campaigns: Campaigns) -> Campaigns:
+    """The seed campaign without voice disguise: these tests play recordings not yet
+    brought home, which Twilio serves (tests/recordings/ cover the local copies)."""
+    return Campaigns.of([replace(c, voice_disguise="off") for c in campaigns])
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ ROUTES = [
     ("POST", "/console/reports/{ref}/status", "calls"),
     ("POST", "/console/reports/{ref}/notes", "calls"),
     ("POST", "/console/reports/{ref}/assignee", "calls"),
+    ("POST", "/console/reports/{ref}/original", "original_voice"),
+    ("GET", "/console/reports/{ref}/original/audio", "original_voice"),  # after the POST
+    ("POST", "/console/reports/{ref}/hold", "legal_hold"),
     ("GET", "/console/stats", "stats"),
     ("GET", "/console/daily-reports", "stats"),
     ("GET", "/console/daily-reports/{campaign}/{day}", "stats"),
@@ -40,10 +43,12 @@ POST_DATA = {
     "/console/admin/users/{name}/active": {"active": "1"},
     "/console/account": {"current": PASSWORD},
     "/console/calls/search": {"q": "+8613800138000"},
+    "/console/reports/{ref}/original": {"reason": "the caller asked to be heard in person"},
+    "/console/reports/{ref}/hold": {"reason": "court order 2023/17"},
 }
 GRANTS = {
     "operator": {"calls"},
-    "manager": {"calls", "stats"},
+    "manager": {"calls", "stats", "original_voice", "legal_hold"},
     "admin": {"admin"},
 }
 
