@@ -21,6 +21,7 @@ from db.followup import FOLLOW_UPS
 from db.outcomes import CallOutcome
 from ivr.campaign import Campaigns
 from ivr.flow import is_valid_reference
+from ivr.routing import is_e164
 from reports.export import windows_for
 
 FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "q",
@@ -51,10 +52,9 @@ class ListRequest:
 def default_region(campaigns: Campaigns) -> str | None:
     """The region a caller's number is read in when typed without a country code."""
     for campaign in campaigns:
-        for number in campaign.numbers:
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
-            if region:
-                return region
+        region = campaign.region
+        if region:
+            return region
     return None
 
 
@@ -64,6 +64,8 @@ def area_codes(campaigns: Campaigns) -> tuple[str, ...]:
     codes: list[str] = []
     for campaign in campaigns:
         for number in campaign.numbers:
+            if not is_e164(number):
+                continue  # a SIP address has no area code
             parsed = phonenumbers.parse(number)
             length = phonenumbers.length_of_geographical_area_code(parsed)
             code = phonenumbers.national_significant_number(parsed)[:length]

@@ -16,9 +16,11 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.campaign import DEFAULT_VOICES, Campaign
+from ivr.campaign import Campaign
 from ivr.gate import GateDecision
 from ivr.prompts import Prompts, prompts_for
+from ivr.routing import Operator, line_number
+from ivr.voices import DEFAULT_VOICES, say_language
 
 MAX_TRIES = 3
 GATHER_TIMEOUT_SECONDS = 6
@@ -188,8 +190,8 @@ class _Speaker:
         self.say_text(target, self.prompts.say(prompt, **values))
 
     def say_text(self, target: VoiceResponse | Gather, text: str) -> None:
-        target.say(text, voice=self.campaign.voices[self.language],
-                   language=self.prompts.say_language)
+        voice = self.campaign.voices[self.language]
+        target.say(text, voice=voice, language=say_language(voice))
 
     def welcome(self, target: VoiceResponse | Gather) -> None:
         title = self.campaign.title.get(self.language)
@@ -297,8 +299,8 @@ def unknown_number() -> VoiceResponse:
     response = VoiceResponse()
     for language in ("cmn", "en"):
         prompts = prompts_for(language)
-        response.say(prompts.say("unknown_number"), voice=DEFAULT_VOICES[language],
-                     language=prompts.say_language)
+        voice = DEFAULT_VOICES[language]
+        response.say(prompts.say("unknown_number"), voice=voice, language=say_language(voice))
     response.hangup()
     return response
 
@@ -310,7 +312,7 @@ def technical_problem(campaign: Campaign | None, language: str | None = None) ->
     for code in languages:
         prompts = prompts_for(code)
         voice = campaign.voices.get(code) if campaign else DEFAULT_VOICES[code]
-        response.say(prompts.say("technical_problem"), voice=voice, language=prompts.say_language)
+        response.say(prompts.say("technical_problem"), voice=voice, language=say_language(voice))
     response.hangup()
     return response
 
@@ -443,14 +445,28 @@ def _on_menu(campaign: Campaign, state: CallState, params: Mapping[str, str],
         _ask_after(response, speaker, replace(base, after="referral"))
         return Reply(response, StepRecord("menu", state.step_no, "not_listed", digits,
                                           referred=True))
-    if digits == OPERATOR_KEY and campaign.operator:
+    operator = campaign.operator_dial
+    if digits == OPERATOR_KEY and operator is not None:
         speaker.say(response, "operator_connecting")
-        dial = response.dial(action=speaker.links.step("dialled", base), method="POST",
-                             timeout=campaign.ring_seconds, answer_on_bridge=True)
-        dial.number(campaign.operator)
+        _dial(response, speaker.links.step("dialled", base), campaign, operator,
+              caller_id=line_number(params.get("To"), campaign.region))
         return Reply(response, StepRecord("menu", state.step_no, "operator", digits))
     return _retry(speaker, state, "menu", digits,
                   lambda response, next_state: _ask_menu(response, speaker, next_state))
+
+
+def _dial(response: VoiceResponse, action: str, campaign: Campaign, operator: Operator,
+          caller_id: str | None) -> None:
+    # Twilio accepts the number the call came in on as the caller ID (a caller's own
+    # number may be withheld, or one Twilio may not present); the noun says who rings.
+    dial = response.dial(action=action, method="POST", timeout=campaign.ring_seconds,
+                         answer_on_bridge=True, caller_id=caller_id)
+    if operator.noun == "sip":
+        dial.sip(operator.target)
+    elif operator.noun == "client":
+        dial.client(operator.target)
+    else:
+        dial.number(operator.target)
 
 
 def _on_subject(campaign: Campaign, state: CallState, params: Mapping[str, str],

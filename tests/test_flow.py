@@ -95,10 +95,10 @@ def test_every_document_ends_in_a_question_a_hangup_or_a_next_step() -> None:
 def test_language_menu_speaks_each_language_in_its_own_voice() -> None:
     gather = verbs(str(flow.answer_call(SEED, OPEN, LINKS).twiml))[1]
     assert [(s.get("language"), s.text) for s in gather] == [
-        ("cmn-CN", "普通话服务，请按1。"), ("yue-HK", "廣東話服務，請按2。"),
+        ("cmn-CN", "普通话服务，请按1。"), ("yue-CN", "廣東話服務，請按2。"),
         ("en-GB", "For English, press 3.")]
     assert {s.get("voice") for s in gather} == {
-        "Google.cmn-CN-Standard-A", "Google.yue-HK-Standard-A", "Google.en-GB-Standard-A"}
+        "Polly.Zhiyu-Neural", "Polly.Hiujin-Neural", "Polly.Amy-Neural"}
 
 
 def test_gathers_take_one_key_and_treat_hash_as_a_key() -> None:

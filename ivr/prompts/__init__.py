@@ -19,7 +19,7 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
 _HERE = Path(__file__).parent
 
 REQUIRED_TEXTS = (
-    "say_language", "language_name", "language_option", "welcome", "welcome_untitled",
+    "language_name", "language_option", "welcome", "welcome_untitled",
     "menu_intro", "menu_category", "menu_not_listed", "menu_operator", "menu_repeat",
     "subject_intro", "subject_option", "referral", "record_notice", "record_empty", "reference",
     "after_report", "after_referral", "no_input", "wrong_key", "goodbye", "too_many_tries",
@@ -37,10 +37,6 @@ class Prompts:
 
     language: str
     texts: Mapping[str, Any]
-
-    @property
-    def say_language(self) -> str:
-        return str(self.texts["say_language"])
 
     def say(self, prompt: str, **values: object) -> str:
         return str(self.texts[prompt]).format(**values)
