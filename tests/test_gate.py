@@ -30,7 +30,8 @@ def local(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     ("2023-06-01 23:59:59", Refusal.CLOSED_HOURS),
     ("2023-06-04 10:00:00", None),  # a Sunday: the seed line is open every day
     ("2023-07-26 17:29:59", None),  # the last minute of the cutoff day
-    ("2023-07-26 17:30:00", Refusal.CLOSED_HOURS),
+    ("2023-07-26 17:30:00", Refusal.AFTER_CUTOFF),  # the last day after hours: closed for good
+    ("2023-07-26 08:29:59", Refusal.CLOSED_HOURS),  # … but that morning it still opens
     ("2023-07-27 08:30:00", Refusal.AFTER_CUTOFF),
     ("2023-07-27 00:00:00", Refusal.AFTER_CUTOFF),
 ])

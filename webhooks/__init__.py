@@ -246,4 +246,5 @@ def _save_report(session: Session, key: CallKey, report: flow.ReportFact, at: da
         category=report.category, subject=report.subject, recording_sid=report.recording_sid,
         recording_url=report.recording_url, recording_seconds=report.recording_seconds,
         recording_status=report.recording_status, new_reference=flow.new_reference,
-        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days)
+        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days,
+        in_scope=report.in_scope)
