@@ -232,7 +232,7 @@ def test_search_reads_full_width_digits_check_digits_and_local_numbers(signed_in
     place_call("2", "1", "4", "-", "2", from_number="+862087756920")  # a landline of the city
     client = signed_in("operator")
     everything = client.get("/console/calls").get_data(as_text=True)
-    reference = REFS.search(within).group(1)  # type: ignore[union-attr]
+    reference = REFS.search(everything).group(1)  # type: ignore[union-attr]
     full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in reference)
     found = search(client, full_width)
     assert call_rows(found) == 1 and first.call_sid in found
