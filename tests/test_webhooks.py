@@ -198,7 +198,7 @@ def test_an_unexpected_error_is_an_apology_not_silence(app, client, monkeypatch)
     monkeypatch.setattr(ivr.flow, "handle_step", explode)
     response = signed_post(client, "/twilio/step/menu?n=2&l=yue", {**CALL, "Digits": "1"})
     assert response.status_code == 200
-    assert "對唔住，系統暫時出現故障" in response.get_data(as_text=True)
+    assert "對唔住，系統暫時有問題" in response.get_data(as_text=True)
     assert "<Hangup />" in response.get_data(as_text=True)
 
 
