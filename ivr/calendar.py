@@ -90,15 +90,3 @@ def _local_moment(day: date, clock: time, zone: ZoneInfo) -> datetime:
         instant += timedelta(minutes=1)
     return latest.astimezone(zone)
 
-
-def last_open_day(campaign: Calendar) -> date | None:
-    """The last day the line takes calls (`closes`, or the open day before it)."""
-    day = campaign.closes
-    first = campaign.opens or date.min
-    for _ in range(len(campaign.closed_on) + 8):
-        if day < first:
-            return None
-        if is_open_day(campaign, day):
-            return day
-        day -= timedelta(days=1)
-    return None
