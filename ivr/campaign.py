@@ -22,7 +22,6 @@ from ivr.voices import DEFAULT_VOICES, voice_problem
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 40  # ids travel in step URLs and fill 64-character columns
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 HH_MM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MENU_KEYS = tuple("12345678")
