@@ -80,6 +80,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "f_turned_away": ("未接听（非接听时间等）", "turned away"),
     "f_gave_up_before_category": ("选择类别前挂断", "gave up before choosing a category"),
     "f_reports": ("举报", "reports"),
+    "f_referred_reports": ("其中不属受理范围、待转交", "of which out of scope, to pass on"),
     "f_recordings_count": ("录音", "recordings"),
     "f_recordings_seconds_total": ("录音总秒数", "recorded seconds, total"),
     "f_recordings_seconds_median": ("录音秒数中位数", "recorded seconds, median"),

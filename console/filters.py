@@ -21,10 +21,12 @@ from db.followup import FOLLOW_UPS
 from db.outcomes import CallOutcome
 from ivr.campaign import Campaigns
 from ivr.flow import is_valid_reference
+from ivr.routing import is_e164
 from reports.export import windows_for
 
-FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "q",
-          "mine")
+FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "scope",
+          "q", "mine")
+SCOPES = {"in": True, "out": False}  # ?scope=out: the messages left after a referral
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CURSOR = re.compile(r"^(-?[0-9]{1,20})\.([0-9]{1,19})$")
 MAX_ID = 2**63 - 1  # a BIGINT; larger ids cannot be bound to the query
@@ -51,10 +53,9 @@ class ListRequest:
 def default_region(campaigns: Campaigns) -> str | None:
     """The region a caller's number is read in when typed without a country code."""
     for campaign in campaigns:
-        for number in campaign.numbers:
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(number))
-            if region:
-                return region
+        region = campaign.region
+        if region:
+            return region
     return None
 
 
@@ -64,6 +65,8 @@ def area_codes(campaigns: Campaigns) -> tuple[str, ...]:
     codes: list[str] = []
     for campaign in campaigns:
         for number in campaign.numbers:
+            if not is_e164(number):
+                continue  # a SIP address has no area code
             parsed = phonenumbers.parse(number)
             length = phonenumbers.length_of_geographical_area_code(parsed)
             code = phonenumbers.national_significant_number(parsed)[:length]
@@ -150,6 +153,7 @@ def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
         filter=CallFilter(
             windows=windows, outcome=outcome, category=values["category"] or None,
             subject=values["subject"] or None, follow_up=follow_up,
+            in_scope=SCOPES.get(values["scope"]),
             assignee_id=my_id if values["mine"] and my_id is not None else None,
             from_numbers=numbers, reference=reference, now=now),
         values=values, errors=errors)

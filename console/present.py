@@ -18,6 +18,8 @@ def mask_number(number: str | None) -> str:
     """Only the last four digits, for lists that anyone looking over a shoulder can see."""
     if not number:
         return "—"
+    if not number.startswith("+"):
+        return number  # "anonymous": nothing to hide
     return "•••• " + number[-4:] if len(number) > 4 else "••••"
 
 

@@ -30,6 +30,7 @@ class CallFilter:
     category: str | None = None
     subject: str | None = None
     follow_up: str | None = None   # a follow-up status, or "overdue"
+    in_scope: bool | None = None   # False: messages left after a referral, to pass on
     assignee_id: int | None = None
     from_numbers: tuple[str, ...] = ()  # any of these caller numbers
     reference: str | None = None
@@ -58,6 +59,8 @@ def _report_clauses(where: CallFilter) -> list[ColumnElement[bool]]:
         parts.append(Report.follow_up == where.follow_up)
     if where.assignee_id is not None:
         parts.append(Report.assignee_id == where.assignee_id)
+    if where.in_scope is not None:
+        parts.append(Report.in_scope.is_(where.in_scope))
     if where.reference:
         parts.append(Report.reference == where.reference)
     return parts

@@ -78,7 +78,10 @@ def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step
 
 def refresh_outcome(session: Session, call_id: int) -> None:
     """Derive the call's outcome from what it holds: the one place this rule lives."""
-    recorded = exists().where(Report.call_id == Call.id, Report.recording_status == "completed")
+    # Only an in-scope report makes a call "reported"; a referred caller's message keeps
+    # the call "referred".
+    recorded = exists().where(Report.call_id == Call.id, Report.recording_status == "completed",
+                              Report.in_scope)
     session.execute(
         update(Call).where(Call.id == call_id).values(outcome=case(
             (Call.refusal.is_not(None), Call.refusal),
@@ -129,7 +132,8 @@ def save_report(session: Session, key: CallKey, *, at: datetime, number: int, re
                 category: str | None, subject: str | None, recording_sid: str | None,
                 recording_url: str | None, recording_seconds: int | None,
                 recording_status: str | None, new_reference: Callable[[], str],
-                acknowledge_days: int | None = None, feedback_days: int | None = None) -> str:
+                acknowledge_days: int | None = None, feedback_days: int | None = None,
+                in_scope: bool = True) -> str:
     """Create or complete the call's report `number`; return the reference it is known by.
 
     Called by both the <Record> action and the recording status callback, in either
@@ -144,7 +148,7 @@ def save_report(session: Session, key: CallKey, *, at: datetime, number: int, re
             with session.begin_nested():
                 report = Report(
                     call_id=call.id, number=number, reference=candidate, category=category,
-                    subject=subject, created_at=at, follow_up="new",
+                    subject=subject, created_at=at, follow_up="new", in_scope=in_scope,
                     campaign_id=call.campaign_id, call_started_at=call.started_at,
                     acknowledge_due=_due(call.started_at, acknowledge_days),
                     feedback_due=_due(call.started_at, feedback_days))

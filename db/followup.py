@@ -39,6 +39,11 @@ TRANSITIONS: dict[FollowUp, tuple[FollowUp, ...]] = {
     FollowUp.REFERRED: (FollowUp.IN_REVIEW,),
     FollowUp.CLOSED: (FollowUp.IN_REVIEW,),
 }
+# A message left after a referral is already known to belong elsewhere: it may be passed
+# on (referred, with a note of where it went) straight away.
+OUT_OF_SCOPE_TRANSITIONS: dict[FollowUp, tuple[FollowUp, ...]] = {
+    FollowUp.NEW: (FollowUp.REFERRED, FollowUp.ACKNOWLEDGED),
+}
 NEEDS_REASON = frozenset({FollowUp.REFERRED, FollowUp.CLOSED})
 MAX_REASON = 500
 MAX_NOTE = 4000
@@ -52,11 +57,15 @@ class FollowUpError(ValueError):
         self.code = code
 
 
-def allowed_moves(current: str) -> tuple[FollowUp, ...]:
+def allowed_moves(current: str, in_scope: bool = True) -> tuple[FollowUp, ...]:
+    """Where a report in status `current` may go; an out-of-scope one may be referred at once."""
     try:
-        return TRANSITIONS[FollowUp(current)]
+        state = FollowUp(current)
     except ValueError:
         return ()
+    if not in_scope and state in OUT_OF_SCOPE_TRANSITIONS:
+        return OUT_OF_SCOPE_TRANSITIONS[state]
+    return TRANSITIONS[state]
 
 
 def change_status(session: Session, report: Report, to: str, *, expected: str, actor: User,
@@ -72,7 +81,7 @@ def change_status(session: Session, report: Report, to: str, *, expected: str, a
         raise FollowUpError("unknown_status", f"no follow-up status {to!r}") from None
     if report.follow_up != expected:
         raise FollowUpError("stale", "the report's status changed meanwhile")
-    if target not in allowed_moves(expected):
+    if target not in allowed_moves(expected, report.in_scope):
         raise FollowUpError("not_allowed", f"a report cannot go from {expected} to {target}")
     reason = (reason or "").strip() or None
     if target in NEEDS_REASON and not reason:

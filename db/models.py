@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -126,6 +127,8 @@ class Report(Base):
     recording_status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     follow_up: Mapped[str] = mapped_column(String(16), default="new")
+    # False: a referred matter's message (key 9 or a subject outside the scope), passed on.
+    in_scope: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Copies of the call's campaign and start, so that report figures need no join.
     campaign_id: Mapped[str | None] = mapped_column(String(64))
     call_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -152,6 +155,7 @@ class Report(Base):
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
         Index("ix_reports_feedback_due", "feedback_due"),
         Index("ix_reports_assignee", "assignee_id"),
+        Index("ix_reports_campaign_in_scope", "campaign_id", "in_scope", "call_started_at"),
     )
 
 

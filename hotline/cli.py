@@ -317,13 +317,17 @@ def export_calls(fmt: str, since: datetime | None, until: datetime | None,
 @main.command()
 @click.option("--from", "from_number", default="+8613800138000", show_default=True,
               help="the caller's number")
-@click.option("--to", "to_number", help="the dialled number (default: the first campaign's)")
+@click.option("--to", "to_number", help="Twilio's To: a number or a SIP URI such as "
+              "sip:02087756920@example.sip.twilio.com;user=phone (default: the first "
+              "campaign's first number)")
+@click.option("--forwarded-from", "forwarded_from",
+              help="Twilio's ForwardedFrom: the published number a carrier forwarded")
 @click.option("--url", help="post to a running server at this URL instead of in-process")
 @click.option("--at", "at", help='place the call at this local time, e.g. "2023-06-01 10:00" '
               "(in-process only)")
 @click.option("--keys", help='play a script instead of the keyboard, e.g. "1 1 1 r30 2"')
-def call(from_number: str, to_number: str | None, url: str | None, at: str | None,
-         keys: str | None) -> None:
+def call(from_number: str, to_number: str | None, forwarded_from: str | None, url: str | None,
+         at: str | None, keys: str | None) -> None:
     """Place a call from the terminal: hear the prompts, press keys, leave messages."""
     from hotline.simulator import (
         CallSimulator,
@@ -351,7 +355,8 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
         base = url.rstrip("/")
         transport = HttpTransport(token)
     else:
-        campaign = all_campaigns.for_number(to_number)
+        route = all_campaigns.route(to=to_number, forwarded_from=forwarded_from)
+        campaign = route.campaign if route else None
         try:
             clock = shifted_clock(at, campaign.timezone if campaign else UTC) if at else None
         except ValueError as exc:
@@ -363,7 +368,7 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
         base = settings.public_url or "http://localhost"
         transport = FlaskTransport(app, token, base_url=base)
     simulator = CallSimulator(transport, base, caller, from_number=from_number,
-                              to_number=to_number)
+                              to_number=to_number, forwarded_from=forwarded_from)
     try:
         result = simulator.run()
     except (WebhookFailed, ScriptExhausted) as exc:

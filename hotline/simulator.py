@@ -89,7 +89,8 @@ class ScriptedCaller:
     """A caller who follows a script, for tests and `hotline call --keys`.
 
     Script items: a key ("1", "*", "#"), None or "-" for silence, "hangup",
-    an int or "rN" for N seconds of message, "answer" / "no-answer" for <Dial>.
+    an int or "rN" for N seconds of message ("#" at the beep: ended at once),
+    "answer" / "no-answer" for <Dial>.
     """
 
     script: Iterable[object]
@@ -121,7 +122,9 @@ class ScriptedCaller:
 
     def speak(self) -> int | str | None:
         item = self._next("a message")
-        if item in (None, "-", 0):
+        # "#" at once ends the recording before anything was said: Twilio keeps nothing,
+        # as for silence, and runs the next verb.
+        if item in (None, "-", 0, "#"):
             return None
         if item == HANGUP:
             return HANGUP
@@ -147,6 +150,16 @@ class CallResult:
     recordings: list[str]
     requests: int
     hung_up_by: str  # "line" (a <Hangup> or the end of the TwiML) or "caller"
+    dialled: list[Dialled] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Dialled:
+    """Whom a <Dial> rang: its noun (Number, Sip, Client), the target and the callerId."""
+
+    noun: str
+    target: str
+    caller_id: str | None
 
 
 @dataclass(frozen=True)
@@ -168,7 +181,8 @@ class CallSimulator:
     """Plays one call: `run()` returns what the caller heard and the recordings made."""
 
     def __init__(self, transport: Transport, base_url: str, caller: Caller, *,
-                 from_number: str, to_number: str, account_sid: str | None = None,
+                 from_number: str, to_number: str, forwarded_from: str | None = None,
+                 account_sid: str | None = None,
                  recording_callback_first: bool = False, duplicate_callbacks: bool = False,
                  status_callback: bool = True) -> None:
         self.transport = transport
@@ -178,6 +192,7 @@ class CallSimulator:
         self.account_sid = account_sid or new_sid("AC")
         self.from_number = from_number
         self.to_number = to_number
+        self.forwarded_from = forwarded_from
         self.recording_callback_first = recording_callback_first
         self.duplicate_callbacks = duplicate_callbacks
         self.status_callback = status_callback
@@ -186,14 +201,18 @@ class CallSimulator:
         self.requests = 0
         self.seconds = 0
         self.sequence = 0
+        self.dialled: list[Dialled] = []
 
     def _common(self, status: str = "in-progress") -> dict[str, str]:
-        return {
+        params = {
             "CallSid": self.call_sid, "AccountSid": self.account_sid,
             "From": self.from_number, "To": self.to_number, "Caller": self.from_number,
             "Called": self.to_number, "CallStatus": status, "Direction": "inbound",
             "ApiVersion": "2010-04-01",
         }
+        if self.forwarded_from:
+            params["ForwardedFrom"] = self.forwarded_from
+        return params
 
     def _post(self, url: str, extra: dict[str, str] | None = None,
               status: str = "in-progress", *, call_fields: bool = True) -> str:
@@ -225,7 +244,8 @@ class CallSimulator:
             twiml = self._post(url, extra)
         if self.status_callback:
             self._status("completed")
-        return CallResult(self.call_sid, self.heard, self.recordings, self.requests, hung_up_by)
+        return CallResult(self.call_sid, self.heard, self.recordings, self.requests, hung_up_by,
+                          self.dialled)
 
     def _status(self, status: str) -> None:
         self.sequence += 1
@@ -261,6 +281,9 @@ class CallSimulator:
                 if result is not None:
                     return result
             elif verb.tag == "Dial":
+                for noun in verb:
+                    self.dialled.append(Dialled(noun.tag, (noun.text or "").strip(),
+                                                verb.get("callerId")))
                 answered = self.caller.officer_answers()
                 self.seconds += 30 if answered else int(verb.get("timeout", "20"))
                 status = "completed" if answered else "no-answer"

@@ -16,20 +16,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ivr import routing
 from ivr.prompts import SUPPORTED_LANGUAGES
+from ivr.voices import DEFAULT_VOICES, voice_problem
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 40  # ids travel in step URLs and fill 64-character columns
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 HH_MM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MENU_KEYS = tuple("12345678")
 
-DEFAULT_VOICES: Mapping[str, str] = {
-    "cmn": "Google.cmn-CN-Standard-A",
-    "yue": "Google.yue-HK-Standard-A",
-    "en": "Google.en-GB-Standard-A",
-}
 DEFAULT_MAX_MESSAGE_SECONDS = 300
 DEFAULT_RING_SECONDS = 20
 DEFAULT_ACKNOWLEDGE_DAYS = 7
@@ -83,6 +79,18 @@ class Campaign:
     voice_disguise: str = "playback"
     retention_days: int = DEFAULT_RETENTION_DAYS
     source: str = ""
+    country: str | None = None  # region for national numbers in SIP addresses
+
+    @property
+    def region(self) -> str | None:
+        """Where national numbers are read: `country`, else its first E.164 number's region."""
+        if self.country:
+            return self.country
+        return next((routing.region_of(n) for n in self.numbers if routing.is_e164(n)), None)
+
+    @property
+    def operator_dial(self) -> routing.Operator | None:
+        return routing.parse_operator(self.operator) if self.operator else None
 
     @property
     def default_language(self) -> str:
@@ -293,9 +301,12 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
     if "numbers" in data and not numbers:
         check.fail("numbers", "needs at least one number")
     for index, number in enumerate(numbers):
-        if not isinstance(number, str) or not E164.match(number):
-            check.fail(f"numbers[{index}]", f"{number!r} is not an E.164 number like +862087756920")
-    numbers = [number for number in numbers if isinstance(number, str)]
+        problem = (routing.address_problem(number) if isinstance(number, str)
+                   else f"{number!r} is not an E.164 number or a SIP address (a string)")
+        if problem:
+            check.fail(f"numbers[{index}]", problem)
+    numbers = [routing.sip_address(number) or number for number in numbers
+               if isinstance(number, str)]
     if len(set(numbers)) != len(numbers):
         check.fail("numbers", "lists a number twice")
 
@@ -365,8 +376,13 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
             languages = tuple(raw_languages)
 
     operator = check.get("operator", str, required=False)
-    if operator is not None and not E164.match(operator):
-        check.fail("operator", f"{operator!r} is not an E.164 number")
+    if operator is not None and routing.parse_operator(operator) is None:
+        check.fail("operator", f"{operator!r} is none of an E.164 number, a sip: URI "
+                               "(sip:duty@pbx.example.org) or client:NAME")
+
+    country = check.get("country", str, required=False)
+    if country is not None and not routing.is_region(country):
+        check.fail("country", f"{country!r} is not a two-letter region code like CN")
 
     postal_address = _localized(check, "postal_address", languages, required=False)
     title = _localized(check, "title", languages, required=False)
@@ -401,6 +417,8 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
                 check.fail(f"voices.{lang}", "names a language that is not in `languages`")
             elif not isinstance(voice, str) or not voice.strip():
                 check.fail(f"voices.{lang}", "must be a Twilio voice name like Polly.Zhiyu-Neural")
+            elif (problem := voice_problem(lang, voice)) is not None:
+                check.fail(f"voices.{lang}", problem)
             else:
                 voices[lang] = voice
 
@@ -419,7 +437,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         "id", "name", "numbers", "timezone", "opens", "closes", "hours", "weekdays",
         "closed_on", "languages", "operator", "postal_address", "title", "report_time",
         "report_to", "max_message_seconds", "ring_seconds", "voices", "categories", "subjects",
-        "acknowledge_days", "feedback_days",
+        "acknowledge_days", "feedback_days", "country",
     }
     known |= {"recordings", "voice_disguise", "retention_days"}
     recordings, voice_disguise, retention_days = _recording_policy(check)
@@ -440,6 +458,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         feedback_days=feedback_days or DEFAULT_FEEDBACK_DAYS,
         categories=categories, subjects=tuple(subjects), voices=voices, source=file,
         recordings=recordings, voice_disguise=voice_disguise, retention_days=retention_days,
+        country=country,
     )
 
 
@@ -463,10 +482,42 @@ class Campaigns:
     """Every campaign of a deployment, routed by the number the caller dialled."""
 
     by_id: Mapping[str, Campaign]
-    by_number: Mapping[str, Campaign]
+    by_number: Mapping[str, Campaign]  # E.164 numbers and sip:user@host addresses
 
     def for_number(self, dialled: str) -> Campaign | None:
         return self.by_number.get(dialled)
+
+    def route(self, *, to: str | None, forwarded_from: str | None = None) -> Route | None:
+        """The campaign a call belongs to, and the line it came in on.
+
+        `To` as E.164; else a SIP `To` by its address or by its user part read as a
+        number in each campaign's own region; else `ForwardedFrom` (the published number
+        a carrier forwarded to a Twilio number). None: the call is for no campaign.
+        """
+        to = (to or "").strip()
+        for dialled in (to, forwarded_from or ""):
+            campaign = self._match(dialled.strip())
+            if campaign is not None:
+                return Route(campaign, routing.line_number(to, campaign.region))
+        return None
+
+    def _match(self, dialled: str) -> Campaign | None:
+        if not dialled:
+            return None
+        address = routing.sip_address(dialled)
+        if address is not None:
+            found = self.by_number.get(address)
+            if found is not None:
+                return found
+            dialled = routing.sip_user(dialled) or ""
+        if routing.is_e164(dialled):
+            return self.by_number.get(dialled)
+        for campaign in self:
+            number = routing.to_e164(dialled, campaign.region)
+            if number is not None and self.by_number.get(number) is campaign:
+                return campaign
+        number = routing.to_e164("+" + dialled, None) if dialled.isdigit() else None
+        return self.by_number.get(number) if number else None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.by_id.values())
@@ -494,6 +545,12 @@ class Campaigns:
         if problems:
             raise CampaignError(problems)
         return cls(by_id=by_id, by_number=by_number)
+
+
+@dataclass(frozen=True)
+class Route:
+    campaign: Campaign
+    line: str | None  # the number the call came in on (E.164), when To names one
 
 
 def load_campaigns(path: str | Path) -> Campaigns:

@@ -16,9 +16,11 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.campaign import DEFAULT_VOICES, Campaign
+from ivr.campaign import Campaign
 from ivr.gate import GateDecision
 from ivr.prompts import Prompts, prompts_for
+from ivr.routing import Operator, line_number
+from ivr.voices import DEFAULT_VOICES, say_language
 
 MAX_TRIES = 3
 GATHER_TIMEOUT_SECONDS = 6
@@ -29,6 +31,7 @@ OPERATOR_KEY = "0"
 REPEAT_KEY = "*"
 ANOTHER_KEY = "1"
 FINISH_KEY = "2"
+REFERRAL = "referral"  # CallState.after while a referred caller records, and after it
 STEPS = ("language", "menu", "subject", "recorded", "record-empty", "after", "dialled")
 
 
@@ -148,6 +151,7 @@ class ReportFact:
     recording_url: str | None = None
     recording_seconds: int | None = None
     recording_status: str | None = None   # set only by the recording status callback
+    in_scope: bool = True                 # False: a referred matter's message, passed on
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,8 @@ class _Speaker:
         self.say_text(target, self.prompts.say(prompt, **values))
 
     def say_text(self, target: VoiceResponse | Gather, text: str) -> None:
-        target.say(text, voice=self.campaign.voices[self.language],
-                   language=self.prompts.say_language)
+        voice = self.campaign.voices[self.language]
+        target.say(text, voice=voice, language=say_language(voice))
 
     def welcome(self, target: VoiceResponse | Gather) -> None:
         title = self.campaign.title.get(self.language)
@@ -297,8 +301,8 @@ def unknown_number() -> VoiceResponse:
     response = VoiceResponse()
     for language in ("cmn", "en"):
         prompts = prompts_for(language)
-        response.say(prompts.say("unknown_number"), voice=DEFAULT_VOICES[language],
-                     language=prompts.say_language)
+        voice = DEFAULT_VOICES[language]
+        response.say(prompts.say("unknown_number"), voice=voice, language=say_language(voice))
     response.hangup()
     return response
 
@@ -310,7 +314,7 @@ def technical_problem(campaign: Campaign | None, language: str | None = None) ->
     for code in languages:
         prompts = prompts_for(code)
         voice = campaign.voices.get(code) if campaign else DEFAULT_VOICES[code]
-        response.say(prompts.say("technical_problem"), voice=voice, language=prompts.say_language)
+        response.say(prompts.say("technical_problem"), voice=voice, language=say_language(voice))
     response.hangup()
     return response
 
@@ -323,17 +327,7 @@ def answer_call(campaign: Campaign, decision: GateDecision, links: Links) -> Rep
         first.welcome(response)
         for language in campaign.languages:
             speaker = _Speaker(campaign, language, links)
-            prompts = speaker.prompts
-            if decision.refusal == "not_open_yet":
-                speaker.say(response, "not_open_yet", date=prompts.date(campaign.opens))
-            elif decision.refusal == "after_cutoff":
-                speaker.say(response, "after_cutoff", date=prompts.date(campaign.closes))
-            else:
-                start, end = campaign.hours
-                days = prompts.weekdays(campaign.weekdays,
-                                        some_dates_closed=bool(campaign.closed_on))
-                speaker.say(response, "closed_today" if decision.closed_today else "closed_hours",
-                            days=days, start=prompts.time(start), end=prompts.time(end))
+            _say_refusal(response, speaker, decision)
             address = campaign.postal_address.get(language)
             if address:
                 speaker.say(response, "postal", address=address)
@@ -348,6 +342,26 @@ def answer_call(campaign: Campaign, decision: GateDecision, links: Links) -> Rep
     state = replace(state, language=campaign.default_language)
     _ask_menu(response, first, state)
     return Reply(response, StepRecord("voice", 0, "menu", language=first.language))
+
+
+def _say_refusal(response: VoiceResponse, speaker: _Speaker, decision: GateDecision) -> None:
+    """Why the line is closed and when it opens; or that it has closed for good (then
+    never "call again")."""
+    campaign, prompts = speaker.campaign, speaker.prompts
+    if decision.refusal == "after_cutoff" or decision.next_opening is None:
+        speaker.say(response, "closed_for_good", date=prompts.date(campaign.closes))
+        return
+    when = prompts.when(decision.next_opening, decision.local_time.date())
+    if decision.refusal == "not_open_yet":
+        speaker.say(response, "not_open_yet", when=when)
+        return
+    start, end = campaign.hours
+    speaker.say(response, "closed_today" if decision.closed_today else "closed_now")
+    speaker.say(response, "hours", zone=prompts.zone(campaign.timezone.key),
+                days=prompts.weekdays(campaign.weekdays,
+                                      some_dates_closed=bool(campaign.closed_on)),
+                start=prompts.time(start), end=prompts.time(end))
+    speaker.say(response, "reopens", when=when)
 
 
 def handle_step(name: str, campaign: Campaign, state: CallState, params: Mapping[str, str],
@@ -383,6 +397,7 @@ def recording_report(campaign: Campaign, state: CallState, params: Mapping[str, 
         recording_url=params.get("RecordingUrl") or None,
         recording_seconds=_seconds(params.get("RecordingDuration")),
         recording_status=params.get("RecordingStatus") or None,
+        in_scope=state.after != REFERRAL,
     )
 
 
@@ -439,18 +454,34 @@ def _on_menu(campaign: Campaign, state: CallState, params: Mapping[str, str],
         return Reply(response, StepRecord("menu", state.step_no, f"category:{category.id}",
                                           digits))
     if digits == NOT_LISTED_KEY:
+        # Passed on, not sent away: the caller may leave a message at once.
         speaker.say(response, "referral")
-        _ask_after(response, speaker, replace(base, after="referral"))
+        _start_recording(response, speaker, replace(base, after=REFERRAL,
+                                                    reference=make_reference()))
         return Reply(response, StepRecord("menu", state.step_no, "not_listed", digits,
                                           referred=True))
-    if digits == OPERATOR_KEY and campaign.operator:
+    operator = campaign.operator_dial
+    if digits == OPERATOR_KEY and operator is not None:
         speaker.say(response, "operator_connecting")
-        dial = response.dial(action=speaker.links.step("dialled", base), method="POST",
-                             timeout=campaign.ring_seconds, answer_on_bridge=True)
-        dial.number(campaign.operator)
+        _dial(response, speaker.links.step("dialled", base), campaign, operator,
+              caller_id=line_number(params.get("To"), campaign.region))
         return Reply(response, StepRecord("menu", state.step_no, "operator", digits))
     return _retry(speaker, state, "menu", digits,
                   lambda response, next_state: _ask_menu(response, speaker, next_state))
+
+
+def _dial(response: VoiceResponse, action: str, campaign: Campaign, operator: Operator,
+          caller_id: str | None) -> None:
+    # Twilio accepts the number the call came in on as the caller ID (a caller's own
+    # number may be withheld, or one Twilio may not present); the noun says who rings.
+    dial = response.dial(action=action, method="POST", timeout=campaign.ring_seconds,
+                         answer_on_bridge=True, caller_id=caller_id)
+    if operator.noun == "sip":
+        dial.sip(operator.target)
+    elif operator.noun == "client":
+        dial.client(operator.target)
+    else:
+        dial.number(operator.target)
 
 
 def _on_subject(campaign: Campaign, state: CallState, params: Mapping[str, str],
@@ -466,7 +497,8 @@ def _on_subject(campaign: Campaign, state: CallState, params: Mapping[str, str],
     subject = campaign.subject_by_key(digits) if digits else None
     if subject is not None and not subject.in_scope:
         speaker.say(response, "referral")
-        _ask_after(response, speaker, state.next(tries=0, category="", after="referral"))
+        _start_recording(response, speaker, state.next(
+            tries=0, subject=subject.id, after=REFERRAL, reference=make_reference()))
         return Reply(response, StepRecord("subject", state.step_no, f"subject:{subject.id}",
                                           digits, referred=True))
     if subject is not None:
@@ -483,7 +515,9 @@ def _on_recorded(campaign: Campaign, state: CallState, params: Mapping[str, str]
     if not state.reference:
         raise BadState("a recording needs a reference")
     # Twilio documents RecordingUrl on the <Record> action; RecordingSid may be absent.
-    if not (params.get("RecordingUrl") or params.get("RecordingSid")):
+    # A recording of no length ('#' at once) holds no message either.
+    if not (params.get("RecordingUrl") or params.get("RecordingSid")) \
+            or _seconds(params.get("RecordingDuration")) == 0:
         return _on_record_empty(campaign, state, params, links, make_reference)
     speaker = _Speaker(campaign, state.language, links)
     report = ReportFact(
@@ -492,6 +526,7 @@ def _on_recorded(campaign: Campaign, state: CallState, params: Mapping[str, str]
         recording_sid=params.get("RecordingSid") or None,
         recording_url=params.get("RecordingUrl") or None,
         recording_seconds=_seconds(params.get("RecordingDuration")),
+        in_scope=state.after != REFERRAL,
     )
     response = VoiceResponse()
     after = state.next(tries=0, reports=state.reports + 1, category="", subject="",
@@ -508,9 +543,19 @@ def _on_record_empty(campaign: Campaign, state: CallState, params: Mapping[str, 
         raise BadState("a recording needs a reference")
     speaker = _Speaker(campaign, state.language, links)
     response = VoiceResponse()
+    if state.after == REFERRAL:
+        # A referred caller who leaves no message has said all they wanted: no report.
+        _ask_after(response, speaker, state.next(tries=0, category="", subject="",
+                                                 reference="", after=REFERRAL))
+        return Reply(response, StepRecord("record-empty", state.step_no,
+                                          "record_empty:referral"))
     tries = state.tries + 1
     if tries >= MAX_TRIES:
-        _goodbye(response, speaker, "too_many_tries")
+        speaker.say(response, "record_failed")
+        address = campaign.postal_address.get(state.language)
+        if address:
+            speaker.say(response, "postal", address=address)
+        _goodbye(response, speaker)
         return Reply(response, StepRecord("record-empty", state.step_no, "record_empty:gave_up"))
     speaker.say(response, "record_empty")
     _start_recording(response, speaker, state.next(tries=tries))
@@ -528,6 +573,12 @@ def _on_after(campaign: Campaign, state: CallState, params: Mapping[str, str],
     if digits == FINISH_KEY:
         _goodbye(response, speaker)
         return Reply(response, StepRecord("after", state.step_no, "finish", digits))
+    if digits is None and state.after == "report" and state.reference:
+        # Silence after a report: the caller is done; thank them and give the number again.
+        speaker.say(response, "finish_with_reference",
+                    digits=speaker.prompts.digits(state.reference))
+        response.hangup()
+        return Reply(response, StepRecord("after", state.step_no, "no_input:finished"))
     if digits == REPEAT_KEY:
         if state.after == "report" and state.reference:
             speaker.say(response, "reference", digits=speaker.prompts.digits(state.reference))

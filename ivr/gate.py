@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from ivr.calendar import is_open, is_open_day, next_opening
 from ivr.campaign import Campaign
 
 
@@ -26,6 +27,7 @@ class GateDecision:
     local_time: datetime
     refusal: Refusal | None
     closed_today: bool = False  # a closed weekday or date, not merely outside the hours
+    next_opening: datetime | None = None  # local; None for an open line or one closed for good
 
     @property
     def is_open(self) -> bool:
@@ -33,19 +35,21 @@ class GateDecision:
 
 
 def check_gate(campaign: Campaign, moment: datetime) -> GateDecision:
-    """Decide whether a call arriving at `moment` (timezone-aware) is taken."""
+    """Decide whether a call arriving at `moment` (timezone-aware) is taken.
+
+    A line with no opening left (after `closes`, or on its last open day after the
+    hours) has closed for good: AFTER_CUTOFF, never "call again".
+    """
     if moment.tzinfo is None:
         raise ValueError("the gate needs a timezone-aware moment")
     local = moment.astimezone(campaign.timezone)
+    if is_open(campaign, local):
+        return GateDecision(local, None)
+    opening = next_opening(campaign, local)
+    if opening is None:
+        return GateDecision(local, Refusal.AFTER_CUTOFF)
     today = local.date()
     if campaign.opens is not None and today < campaign.opens:
-        return GateDecision(local, Refusal.NOT_OPEN_YET)
-    if today > campaign.closes:
-        return GateDecision(local, Refusal.AFTER_CUTOFF)
-    if local.isoweekday() not in campaign.weekdays or today in campaign.closed_on:
-        return GateDecision(local, Refusal.CLOSED_HOURS, closed_today=True)
-    start, end = campaign.hours
-    now = local.time().replace(tzinfo=None)
-    if now < start or (end is not None and now >= end):
-        return GateDecision(local, Refusal.CLOSED_HOURS)
-    return GateDecision(local, None)
+        return GateDecision(local, Refusal.NOT_OPEN_YET, next_opening=opening)
+    return GateDecision(local, Refusal.CLOSED_HOURS,
+                        closed_today=not is_open_day(campaign, today), next_opening=opening)

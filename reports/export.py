@@ -51,6 +51,7 @@ def call_record(call: Call, campaigns: Campaigns) -> dict[str, Any]:
             "recording_url": report.recording_url,
             "recording_seconds": report.recording_seconds,
             "follow_up": report.follow_up,
+            "in_scope": report.in_scope,
         } for report in call.reports],
     }
 

@@ -65,6 +65,7 @@ class Figures:
     recordings: Recordings
     gave_up_before_category: int
     follow_up: FollowUp
+    referred_reports: int = 0  # messages left after a referral (in_scope false), to pass on
 
     @property
     def turned_away(self) -> int:
@@ -148,6 +149,7 @@ def _figures_from_json(data: Mapping[str, Any]) -> Figures:
                               seconds_total=recordings.get("seconds_total", 0),
                               seconds_median=recordings.get("seconds_median")),
         gave_up_before_category=data.get("gave_up_before_category", 0),
+        referred_reports=data.get("referred_reports", 0),
         follow_up=FollowUp(
             by_state=follow_up,
             overdue_acknowledgement=overdue.get("acknowledgement", 0),
@@ -166,6 +168,7 @@ def _figures_json(figures: Figures) -> dict[str, Any]:
         "categories": dict(figures.categories),
         "subjects": dict(figures.subjects),
         "reports": figures.reports,
+        "referred_reports": figures.referred_reports,
         "recordings": {
             "count": figures.recordings.count,
             "seconds_total": figures.recordings.seconds_total,
@@ -253,8 +256,8 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
 def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnElement[bool],
              now: datetime,
              category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
-    """Four queries: calls by outcome, gave up, reports by (category, subject, follow-up),
-    and the median recording.
+    """Five queries: calls by outcome, gave up, reports by (category, subject, follow-up),
+    referred messages, and the median recording.
 
     The loops below run over the few groups the database returns, never over calls.
     """
@@ -303,9 +306,13 @@ def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnEle
         overdue_feedback += int(feedback or 0)
         overdue_any += int(late or 0)
 
+    # Referred messages: a range of the (campaign, in_scope, call_started_at) index.
+    referred = session.scalar(select(func.count()).select_from(Report).where(
+        reports_of, Report.in_scope.is_(False))) or 0
+
     return Figures(
         calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
-        subjects=subjects, reports=reports,
+        subjects=subjects, reports=reports, referred_reports=referred,
         recordings=Recordings(count=recordings, seconds_total=seconds,
                               seconds_median=_median(session, reports_of, recorded,
                                                      recordings)),

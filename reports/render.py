@@ -61,6 +61,8 @@ def report_rows(figures: DailyFigures) -> Iterator[tuple[str, str, str, Any, Any
     yield ("gave_up_before_category", "", "gave up before choosing a category",
            day.gave_up_before_category, total.gave_up_before_category)
     yield "reports", "", "reports", day.reports, total.reports
+    yield ("referred_reports", "", "of which out of scope, to pass on", day.referred_reports,
+           total.referred_reports)
     for category in _keys(day.categories, total.categories):
         yield ("category", category, figures.category_labels.get(category, category),
                day.categories.get(category, 0), total.categories.get(category, 0))

@@ -80,14 +80,14 @@ def test_each_step_is_in_the_timeline(place_call, engine) -> None:
 
 def test_cantonese_caller_hears_cantonese(place_call, engine, campaigns) -> None:
     result = place_call(CANTONESE, INTEGRITY, CITY_LEADERSHIP, "r10", "2")
-    assert "請揀選你要反映嘅問題類別。" in result.heard
-    assert result.heard[-1] == "多謝你嘅來電，再見。"
+    assert "請揀你要反映嘅問題。" in result.heard
+    assert result.heard[-1] == "多謝你打嚟，再見。"
     assert logged(engine, campaigns, result.call_sid)["language"] == "yue"
 
 
 @pytest.mark.parametrize(("script", "outcome"), [
-    ((MANDARIN, "9", "2"), "referred"),
-    ((MANDARIN, INTEGRITY, SOMEONE_ELSE, "2"), "referred"),
+    ((MANDARIN, "9", None, "2"), "referred"),
+    ((MANDARIN, INTEGRITY, SOMEONE_ELSE, "#", "2"), "referred"),
     ((MANDARIN, "hangup"), "abandoned"),
     ((MANDARIN, INTEGRITY, "hangup"), "abandoned"),
     ((None, None, None), "abandoned"),
@@ -99,8 +99,8 @@ def test_outcomes_of_calls_without_a_report(place_call, engine, campaigns, scrip
 
 
 def test_a_referral_then_a_report_counts_as_reported(place_call, engine, campaigns) -> None:
-    result = place_call(MANDARIN, "9", "1", INTEGRITY, CITY_LEADERSHIP, "r15", "2")
-    assert any("不属于本次受理范围" in h for h in result.heard)
+    result = place_call(MANDARIN, "9", None, "1", INTEGRITY, CITY_LEADERSHIP, "r15", "2")
+    assert any("不在本次受理范围" in h for h in result.heard)
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "reported"
 
 
@@ -111,7 +111,7 @@ def test_turned_away_calls_are_logged_with_why(place_call, engine, campaigns, cl
     too_late = place_call()
     assert logged(engine, campaigns, evening.call_sid)["outcome"] == "closed_hours"
     assert logged(engine, campaigns, too_late.call_sid)["outcome"] == "after_cutoff"
-    assert any("17点30分" in h for h in evening.heard)
+    assert any("下午5点半" in h for h in evening.heard)
     assert any("A164" in h for h in too_late.heard)
 
 
@@ -121,7 +121,8 @@ def test_the_last_second_of_the_day_is_taken(place_call, engine, campaigns, cloc
     clock.set_local("2023-07-26 17:30:00")
     refused = place_call()
     assert logged(engine, campaigns, taken.call_sid)["outcome"] == "abandoned"
-    assert logged(engine, campaigns, refused.call_sid)["outcome"] == "closed_hours"
+    # The last day after its hours: no opening remains, the line has closed for good.
+    assert logged(engine, campaigns, refused.call_sid)["outcome"] == "after_cutoff"
 
 
 def test_not_open_yet_and_unknown_number(app, place_call, engine, campaigns, clock,
@@ -148,7 +149,7 @@ def test_a_campaign_that_has_not_opened_turns_callers_away(engine, clock, tmp_pa
     caller = ScriptedCaller([])
     result = CallSimulator(FlaskTransport(app, AUTH_TOKEN), "http://localhost", caller,
                            from_number="+8613800138000", to_number="+14155550100").run()
-    assert any("2023年7月1日开始受理" in h for h in result.heard)
+    assert "本电话将于7月1日星期六上午8点半开始受理，请届时再拨打。" in result.heard
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "not_open_yet"
 
 
@@ -166,7 +167,7 @@ def test_nobody_answers_so_the_caller_leaves_a_message(engine, clock, tmp_path) 
     assert record["outcome"] == "reported"
     assert record["reports"][0]["category"] is None
     assert record["reports"][0]["recording_seconds"] == 25
-    assert "对不起，值班人员暂时无法接听。" in result.heard
+    assert "对不起，值班人员暂时无法接听，您可以留言。" in result.heard
 
 
 def _call_line_with_operator(engine, clock, tmp_path, script):  # type: ignore[no-untyped-def]
@@ -197,7 +198,7 @@ def test_three_silences_end_the_call_politely(place_call, engine, campaigns) -> 
 def test_a_wrong_key_is_asked_again_and_star_repeats(place_call, engine, campaigns) -> None:
     result = place_call(MANDARIN, "#", "*", "8", INTEGRITY, CITY_LEADERSHIP, "r9", "*", "2")
     assert result.heard.count("对不起，您按的键无效。") == 2
-    assert result.heard.count("请选择您要反映的问题类别。") == 4
+    assert result.heard.count("请选择您要反映的问题。") == 4
     reference_readings = heard_references(result.heard)
     assert len(reference_readings) == 2 and reference_readings[0] == reference_readings[1]
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "reported"
@@ -278,7 +279,7 @@ def test_a_late_in_progress_never_overwrites_completed(place_call, client, engin
                                                       clock: FakeClock) -> None:
     from tests.test_webhooks import signed_post
 
-    result = place_call(MANDARIN, "9", "2")
+    result = place_call(MANDARIN, "9", None, "2")
     late = {"CallSid": result.call_sid, "From": "+8613800138000", "To": SEED_NUMBER,
             "CallStatus": "in-progress", "SequenceNumber": "0"}
     assert signed_post(client, "/twilio/status", late).status_code == 204

@@ -71,7 +71,7 @@ DOCUMENTS = explore()
 def test_the_exploration_covers_the_menu() -> None:
     assert len(DOCUMENTS) > 50
     spoken = "\n".join(itertools.chain.from_iterable(says(d) for d in DOCUMENTS))
-    for fragment in ("受理编号", "受理編號", "reference number", "不属于本次受理范围",
+    for fragment in ("受理编号", "受理編號", "reference number", "不在本次受理范围",
                      "outside the scope", "再见", "Goodbye"):
         assert fragment in spoken
 
@@ -95,10 +95,10 @@ def test_every_document_ends_in_a_question_a_hangup_or_a_next_step() -> None:
 def test_language_menu_speaks_each_language_in_its_own_voice() -> None:
     gather = verbs(str(flow.answer_call(SEED, OPEN, LINKS).twiml))[1]
     assert [(s.get("language"), s.text) for s in gather] == [
-        ("cmn-CN", "普通话服务，请按1。"), ("yue-HK", "廣東話服務，請按2。"),
+        ("cmn-CN", "普通话服务，请按1。"), ("yue-CN", "廣東話服務，請按2。"),
         ("en-GB", "For English, press 3.")]
     assert {s.get("voice") for s in gather} == {
-        "Google.cmn-CN-Standard-A", "Google.yue-HK-Standard-A", "Google.en-GB-Standard-A"}
+        "Polly.Zhiyu-Neural", "Polly.Hiujin-Neural", "Polly.Amy-Neural"}
 
 
 def test_gathers_take_one_key_and_treat_hash_as_a_key() -> None:
@@ -121,7 +121,11 @@ def test_the_record_verb_follows_the_campaign() -> None:
     assert (callback_state.category, callback_state.subject, callback_state.reference) == (
         "integrity", "city-leadership", "12345671")
     notice = says(xml)[0]
-    assert "錄音" in notice and "匿名" in notice and "5分鐘" in notice
+    # Everything the caller needs comes before the instruction to speak.
+    assert notice.startswith("留言會錄音，你可以唔講姓名。")
+    assert notice.index("姓名、單位同職務") < notice.index("5分鐘") \
+        < notice.index("請喺提示音之後講")
+    assert notice.endswith("講完請按井號。")
 
 
 def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
@@ -155,14 +159,19 @@ def test_a_mistyped_digit_is_caught_by_the_check_digit(reference: str, position:
 def test_turned_away_callers_hear_why_and_where_to_write() -> None:
     closed = check_gate(SEED, datetime(2023, 6, 1, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     spoken = says(str(flow.answer_call(SEED, closed, LINKS).twiml))
-    assert any("8点30分至17点30分" in s for s in spoken)
-    assert any("8點30分至17點30分" in s for s in spoken)
-    assert any("from 8:30 a.m. until 5:30 p.m." in s for s in spoken)
+    assert "本电话的受理时间是北京时间每天上午8点半至下午5点半。" in spoken
+    assert "下次受理时间是明天上午8点半，请届时再拨打。" in spoken
+    assert "呢條電話嘅受理時間係北京時間每日朝早八點半至下晝五點半。" in spoken
+    assert "It takes calls every day from 8:30 a.m. to 5:30 p.m., Beijing time." in spoken
+    assert "It opens again tomorrow at 8:30 a.m. Please call back then." in spoken
     assert any("广东省广州市A164号邮政信箱" in s for s in spoken)
     after = check_gate(SEED, datetime(2023, 7, 27, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     spoken = says(str(flow.answer_call(SEED, after, LINKS).twiml))
-    assert any("2023年7月26日截止" in s for s in spoken)
-    assert any("26 July 2023" in s for s in spoken)
+    assert "本次受理已于2023年7月26日截止，本电话不再受理来电。" in spoken
+    assert "The deadline for reports was 26 July 2023. This line no longer takes calls." \
+        in spoken
+    assert not any("再拨" in s or "再打" in s or "call back" in s or "call again" in s
+                   for s in spoken)
 
 
 def test_call_state_round_trips_and_rejects_junk() -> None:
@@ -188,9 +197,10 @@ def test_a_closed_day_is_not_announced_as_open_every_day() -> None:
     holiday = replace(SEED, closed_on=frozenset({date(2023, 6, 22)}))
     at_ten = datetime(2023, 6, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     spoken = says(str(flow.answer_call(holiday, check_gate(holiday, at_ten), LINKS).twiml))
-    assert any(s.startswith("今天本电话不受理来电。") and "除个别休息日外每天" in s
-               for s in spoken)
-    assert any(s.startswith("This line is closed today.") for s in spoken)
+    assert "今天不受理来电。" in spoken
+    assert any("除个别休息日外每天" in s for s in spoken)
+    assert "下次受理时间是明天上午8点半，请届时再拨打。" in spoken
+    assert "This line is closed today." in spoken
     assert not any("受理时间是每天" in s for s in spoken)
 
 

@@ -30,7 +30,8 @@ def local(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     ("2023-06-01 23:59:59", Refusal.CLOSED_HOURS),
     ("2023-06-04 10:00:00", None),  # a Sunday: the seed line is open every day
     ("2023-07-26 17:29:59", None),  # the last minute of the cutoff day
-    ("2023-07-26 17:30:00", Refusal.CLOSED_HOURS),
+    ("2023-07-26 17:30:00", Refusal.AFTER_CUTOFF),  # the last day after hours: closed for good
+    ("2023-07-26 08:29:59", Refusal.CLOSED_HOURS),  # … but that morning it still opens
     ("2023-07-27 08:30:00", Refusal.AFTER_CUTOFF),
     ("2023-07-27 00:00:00", Refusal.AFTER_CUTOFF),
 ])
@@ -125,5 +126,33 @@ def test_gate_agrees_with_the_rules_written_out(moment: datetime, zone: str,
         expected = Refusal.CLOSED_HOURS
     else:
         expected = None
+    if expected in (Refusal.NOT_OPEN_YET, Refusal.CLOSED_HOURS):
+        # Turned away with no opening left in the campaign: the line has closed for good.
+        first = max(wall.date(), opens)
+        later_days = (first + timedelta(days=n) for n in range((closes - first).days + 1))
+        if not any(day.isoweekday() in days and (day > wall.date() or wall.time() < start)
+                   for day in later_days):
+            expected = Refusal.AFTER_CUTOFF
     assert decision.refusal == expected
     assert decision.local_time == wall
+
+
+def test_an_opening_time_skipped_by_the_clock_change_opens_at_the_change() -> None:
+    from ivr.calendar import next_opening
+
+    # New York skips 02:00–03:00 on 10 March 2024: a line opening at 02:30 opens at 03:00.
+    line = _line(hours=(time(2, 30), time(5, 0)), closes=date(2024, 3, 31))
+    before = datetime(2024, 3, 10, 1, 0, tzinfo=NEW_YORK)
+    opening = next_opening(line, before)
+    assert opening is not None and opening.isoformat() == "2024-03-10T03:00:00-04:00"
+    assert check_gate(line, opening).is_open
+    assert not check_gate(line, opening.astimezone(UTC) - timedelta(seconds=1)).is_open
+    assert check_gate(line, before).next_opening == opening
+
+
+def test_the_gate_names_the_next_opening_or_none_when_the_line_has_closed() -> None:
+    evening = check_gate(SEED, local("2023-07-25 18:00:00"))
+    assert evening.refusal == Refusal.CLOSED_HOURS
+    assert evening.next_opening == local("2023-07-26 08:30:00")
+    last_evening = check_gate(SEED, local("2023-07-26 18:00:00"))
+    assert last_evening.refusal == Refusal.AFTER_CUTOFF and last_evening.next_opening is None

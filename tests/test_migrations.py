@@ -144,6 +144,15 @@ def _check_0009(connection: Connection) -> None:
     assert {key: bool(value) for key, value in flags.items()} == {1: False, 2: True}
 
 
+def _check_0011(connection: Connection) -> None:
+    # Every report made before 0011 was within the scope (a referral left no report);
+    # SQLite rebuilds reports: their notes (which cascade from reports) must survive.
+    _check_0002(connection)
+    assert connection.execute(text("SELECT body FROM report_activity")).scalar() == "called back"
+    assert [bool(v) for v in connection.execute(text("SELECT in_scope FROM reports")).scalars()
+            ] == [True]
+
+
 def _load_0006(connection: Connection) -> None:
     _load_0005(connection)
     connection.execute(text(
@@ -203,6 +212,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0007": UpgradeTest(load=_load_0006, check=_check_0007),
     "0008": UpgradeTest(load=_load_0007, check=_check_0008),
     "0009": UpgradeTest(load=_load_0008, check=_check_0009),
+    "0011": UpgradeTest(load=_load_0006, check=_check_0011),
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
 }
 

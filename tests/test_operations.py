@@ -124,7 +124,7 @@ def test_forwarded_headers_are_trusted_for_the_configured_hops(settings, engine,
 def test_export_filters_by_local_day_and_campaign(place_call, clock, runner, settings,
                                                   monkeypatch) -> None:
     clock.set_local("2023-06-01 08:45")
-    first = place_call("1", "9", "2")
+    first = place_call("1", "9", "-", "2")
     clock.set_local("2023-06-02 17:29")
     second = place_call("1", "3", "1", "r30", "2")
     monkeypatch.setenv("HOTLINE_DATABASE_URL", settings.database_url)
@@ -159,7 +159,7 @@ def test_call_command_places_a_call_at_another_time(settings, monkeypatch, engin
     assert "Your reference number is" in taken.output
     assert "2 recording(s)" in taken.output
     refused = cli.invoke(main, ["call", "--at", "2023-06-01 18:00", "--keys", ""])
-    assert "from 8:30 a.m. until 5:30 p.m." in refused.output
+    assert "from 8:30 a.m. to 5:30 p.m., Beijing time" in refused.output
     records = json.loads(cli.invoke(main, ["export", "calls"]).output)
     assert [r["outcome"] for r in records] == ["reported", "closed_hours"]
     assert len({r["reference"] for r in records[0]["reports"]}) == 2

@@ -75,8 +75,8 @@ def outcome_of(engine, call_sid: str) -> tuple[str, str, int | None]:  # type: i
 def test_a_lost_status_callback_is_made_good(place_call, engine, clock, twilio_api) -> None:
     reported = place_call("1", "3", "1", "r30", "2", status_callback=False)
     gave_up = place_call("1", "hangup", status_callback=False)
-    live = place_call("1", "9", "2", status_callback=False)
-    vanished = place_call("1", "9", "2", status_callback=False)
+    live = place_call("1", "9", "-", "2", status_callback=False)
+    vanished = place_call("1", "9", "-", "2", status_callback=False)
     assert outcome_of(engine, reported.call_sid)[0] == "in_progress"
     TwilioCallsDouble.calls = {
         reported.call_sid: (200, twilio_call(reported.call_sid, "completed", "95",
@@ -102,7 +102,7 @@ def test_a_lost_status_callback_is_made_good(place_call, engine, clock, twilio_a
 
 
 def test_recent_calls_are_left_alone(place_call, engine, clock, twilio_api) -> None:
-    place_call("1", "9", "2", status_callback=False)
+    place_call("1", "9", "-", "2", status_callback=False)
     clock.advance(600)
     summary = reconcile(make_session_factory(engine, writer=True),
                         TwilioCalls(ACCOUNT, "t", api_base=twilio_api).fetch, clock())
@@ -110,7 +110,7 @@ def test_recent_calls_are_left_alone(place_call, engine, clock, twilio_api) -> N
 
 
 def test_twilio_errors_are_counted_not_raised(place_call, engine, clock, twilio_api) -> None:
-    call = place_call("1", "9", "2", status_callback=False)
+    call = place_call("1", "9", "-", "2", status_callback=False)
     TwilioCallsDouble.calls = {call.call_sid: (500, {"message": "boom"})}
     clock.advance(5 * 3600)
     summary = reconcile(make_session_factory(engine, writer=True),

@@ -174,7 +174,7 @@ def test_a_database_failure_never_silences_the_caller(app, client, engine, clock
     assert answer.status_code == 200
     assert "普通话服务，请按1。" in answer.get_data(as_text=True)
     menu = signed_post(client, "/twilio/step/language?n=1", {**CALL, "Digits": "1"})
-    assert "请选择您要反映的问题类别。" in menu.get_data(as_text=True)
+    assert "请选择您要反映的问题。" in menu.get_data(as_text=True)
     recorded = signed_post(
         client, "/twilio/step/recorded?n=4&l=cmn&c=work&s=city-leadership&ref=12345671",
         {**CALL, "RecordingSid": "RE" + "f" * 32, "RecordingUrl": "https://x", "Digits": "#"})
@@ -198,7 +198,7 @@ def test_an_unexpected_error_is_an_apology_not_silence(app, client, monkeypatch)
     monkeypatch.setattr(ivr.flow, "handle_step", explode)
     response = signed_post(client, "/twilio/step/menu?n=2&l=yue", {**CALL, "Digits": "1"})
     assert response.status_code == 200
-    assert "對唔住，系統暫時出現故障" in response.get_data(as_text=True)
+    assert "對唔住，系統暫時有問題" in response.get_data(as_text=True)
     assert "<Hangup />" in response.get_data(as_text=True)
 
 

@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from db import calllog
 from db.calllog import CallKey
 from ivr import flow
-from ivr.campaign import Campaign, Campaigns
+from ivr.campaign import Campaign, Campaigns, Route
 from ivr.gate import check_gate
 from webhooks.params import BadRequest, call_key, e164, small_int
 from webhooks.signature import is_signed
@@ -88,18 +88,27 @@ def _store(what: str, write: Callable[[Session], object]) -> object | None:
         return None
 
 
-def _campaign_for(dialled: str | None = None) -> Campaign | None:
-    """The campaign of the number dialled (Twilio's To, normalised here unless given)."""
-    dialled = dialled or e164(request.form.get("To"))
-    return _context().campaigns.for_number(dialled) if dialled else None
+def _route() -> Route | None:
+    """The campaign and line of the call: by To (a number or a SIP URI), else ForwardedFrom."""
+    return _context().campaigns.route(to=request.form.get("To"),
+                                      forwarded_from=request.form.get("ForwardedFrom"))
+
+
+def _campaign_for() -> Campaign | None:
+    route = _route()
+    return route.campaign if route else None
 
 
 def _incoming() -> tuple[WebhookContext, datetime, Campaign | None, CallKey]:
-    """What every webhook starts from: the context, the time, the campaign and the call."""
+    """What every webhook starts from: the context, the time, the campaign and the call.
+
+    The key's to_number is the line the call came in on (E.164 when To names one)."""
     context = _context()
-    dialled = e164(request.form.get("To"))
-    campaign = _campaign_for(dialled)
-    key = call_key(request.form, campaign.id if campaign else None, to_number=dialled)
+    route = _route()
+    campaign = route.campaign if route else None
+    line = (route.line if route else None) or e164(request.form.get("To"))
+    key = call_key(request.form, campaign.id if campaign else None, to_number=line,
+                   region=campaign.region if campaign else None)
     return context, context.clock(), campaign, key
 
 
@@ -237,4 +246,5 @@ def _save_report(session: Session, key: CallKey, report: flow.ReportFact, at: da
         category=report.category, subject=report.subject, recording_sid=report.recording_sid,
         recording_url=report.recording_url, recording_seconds=report.recording_seconds,
         recording_status=report.recording_status, new_reference=flow.new_reference,
-        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days)
+        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days,
+        in_scope=report.in_scope)

@@ -8,12 +8,14 @@ from collections.abc import Mapping
 import phonenumbers
 
 from db.calllog import CallKey
+from ivr.routing import sip_user, to_e164
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 WITHHELD = {"anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}
 # What Twilio puts in From for a withheld caller ID: ANONYMOUS, RESTRICTED, UNKNOWN,
 # BLOCKED spelled on a keypad.
 WITHHELD_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+2562533"}
+ANONYMOUS = "anonymous"  # stored for a withheld caller: never a number
 
 
 class BadRequest(ValueError):
@@ -42,6 +44,27 @@ def e164(raw: str | None, region: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def caller_number(raw: str | None, region: str | None = None) -> str | None:
+    """Twilio's From as stored: E.164, ANONYMOUS for a withheld caller, else None.
+
+    From may be a number, a SIP URI (whose user part may be a number, national forms
+    read in the line's `region`), 'anonymous', or +266696687 (Twilio's "unknown").
+    Nothing that is not a number is ever stored as one.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return None
+    user = sip_user(text)
+    if user is not None:
+        text = user
+    if text.lower().lstrip("+") in WITHHELD or text in WITHHELD_NUMBERS:
+        return ANONYMOUS
+    number = to_e164(text, region)
+    if number in WITHHELD_NUMBERS:
+        return ANONYMOUS
+    return number
+
+
 def call_sid(params: Mapping[str, str]) -> str:
     sid = params.get("CallSid", "")
     if not CALL_SID.match(sid):
@@ -50,10 +73,11 @@ def call_sid(params: Mapping[str, str]) -> str:
 
 
 def call_key(params: Mapping[str, str], campaign_id: str | None,
-             to_number: str | None = None) -> CallKey:
-    """`to_number`: the dialled number already normalised (it routed the call)."""
+             to_number: str | None = None, region: str | None = None) -> CallKey:
+    """`to_number`: the line the call came in on, already read (it routed the call);
+    `region`: the campaign's, for national numbers in a SIP From."""
     return CallKey(call_sid=call_sid(params), campaign_id=campaign_id,
-                   from_number=e164(params.get("From")),
+                   from_number=caller_number(params.get("From"), region),
                    to_number=to_number or e164(params.get("To")))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,15 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
 _HERE = Path(__file__).parent
 
 REQUIRED_TEXTS = (
-    "say_language", "language_name", "language_option", "welcome", "welcome_untitled",
+    "language_name", "language_option", "welcome", "welcome_untitled",
     "menu_intro", "menu_category", "menu_not_listed", "menu_operator", "menu_repeat",
-    "subject_intro", "subject_option", "referral", "record_notice", "record_empty", "reference",
-    "after_report", "after_referral", "no_input", "wrong_key", "goodbye", "too_many_tries",
-    "operator_connecting", "operator_unavailable", "closed_hours", "closed_today",
-    "not_open_yet", "every_day_but_some", "minutes", "seconds",
-    "after_cutoff", "postal", "unknown_number", "technical_problem", "every_day",
+    "subject_intro", "subject_option", "referral", "record_notice", "record_empty",
+    "record_failed", "reference", "after_report", "after_referral", "finish_with_reference",
+    "no_input", "wrong_key", "goodbye", "too_many_tries",
+    "operator_connecting", "operator_unavailable", "closed_now", "closed_today", "hours",
+    "reopens", "not_open_yet", "every_day_but_some", "minutes", "seconds",
+    "closed_for_good", "postal", "unknown_number", "technical_problem", "every_day",
+    "when_today", "when_tomorrow", "when_on", "zone_format",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
 )
@@ -38,12 +40,9 @@ class Prompts:
     language: str
     texts: Mapping[str, Any]
 
-    @property
-    def say_language(self) -> str:
-        return str(self.texts["say_language"])
-
     def say(self, prompt: str, **values: object) -> str:
-        return str(self.texts[prompt]).format(**values)
+        # "at 5:30 p.m." may end a sentence: one full stop, not two.
+        return str(self.texts[prompt]).format(**values).replace("..", ".")
 
     def digits(self, number: str) -> str:
         """A reference number spoken digit by digit: '4, 8, 2 …'."""
@@ -59,6 +58,10 @@ class Prompts:
     def time(self, moment: time | None) -> str:
         if moment is None:
             return str(self.texts["midnight"])
+        if moment == time(12) and "noon" in self.texts:
+            return str(self.texts["noon"])
+        if self.texts.get("clock") == "periods":
+            return self._period_time(moment)
         hour = moment.hour
         meridiem = ""
         if self.texts.get("clock") == 12:
@@ -66,6 +69,52 @@ class Prompts:
             hour = hour % 12 or 12
         template = "time_format_on_the_hour" if moment.minute == 0 else "time_format"
         return str(self.texts[template]).format(hour=hour, minute=moment.minute, meridiem=meridiem)
+
+    def _period_time(self, moment: time) -> str:
+        """上午8点半, 下午5点半: the part of the day, then a 12-hour clock."""
+        period = ""
+        for first_hour, word in self.texts["periods"]:
+            if moment.hour >= first_hour:
+                period = word
+        hour = moment.hour if moment.hour <= 12 else moment.hour - 12
+        values = {"period": period, "hour": self.number(hour)}
+        if moment.minute == 0:
+            return str(self.texts["time_format_on_the_hour"]).format(**values)
+        if moment.minute == 30:
+            return str(self.texts["time_format_half"]).format(**values)
+        minute = self.number(moment.minute)
+        if moment.minute < 10:
+            minute = str(self.texts.get("minute_leading_zero", "")) + minute
+        return str(self.texts["time_format"]).format(minute=minute, **values)
+
+    def number(self, n: int) -> str:
+        """A small whole number (0–99) as this language writes it in speech."""
+        if self.texts.get("numerals") != "chinese":
+            return str(n)
+        words = self.texts["digit_words"]
+        if n < 10:
+            return str(words[n])
+        tens, ones = divmod(n, 10)
+        head = ("" if tens == 1 else str(words[tens])) + "十"
+        return head + (str(words[ones]) if ones else "")
+
+    def when(self, opening: datetime, today: date) -> str:
+        """'today at 8:30 a.m.', 'tomorrow at …', or the weekday and date."""
+        clock = self.time(opening.time().replace(tzinfo=None))
+        day = opening.date()
+        if day == today:
+            return self.say("when_today", time=clock)
+        if day == today + timedelta(days=1):
+            return self.say("when_tomorrow", time=clock)
+        return self.say("when_on", time=clock, day=day.day, month=day.month,
+                        month_name=self.texts["month_names"][day.month - 1],
+                        weekday=self.texts["weekday_names"][day.isoweekday() - 1])
+
+    def zone(self, zone_name: str) -> str:
+        """'Beijing time' for Asia/Shanghai, formatted to fit the hours sentence; '' when
+        this language has no name for the zone."""
+        name = self.texts.get("zone_names", {}).get(zone_name)
+        return self.say("zone_format", name=name) if name else ""
 
     def duration(self, seconds: int) -> str:
         """A length of time as said: whole minutes when it is whole minutes, else seconds."""

@@ -48,7 +48,8 @@ def test_the_timeline_is_in_local_time_with_labels_from_the_campaign(signed_in,
 def test_filters_search_and_counts(signed_in, place_call, clock) -> None:
     first = place_call("1", "3", "1", "r30", "2")
     clock.advance(600)
-    place_call("2", "1", "4", "2", from_number="+85291234567")  # referred: subject out of scope
+    # Referred (a subject out of scope), and leaves a message to be passed on.
+    place_call("2", "1", "4", "r20", "2", from_number="+85291234567")
     clock.set_local("2023-06-02 18:00")  # after hours
     place_call(from_number="+8613912345678")
     client = signed_in("operator")
@@ -61,7 +62,13 @@ def test_filters_search_and_counts(signed_in, place_call, clock) -> None:
         as_text=True)) == 1
     assert call_rows(client.get("/console/calls?subject=city-leadership").get_data(
         as_text=True)) == 1
-    assert call_rows(client.get("/console/calls?follow_up=new").get_data(as_text=True)) == 1
+    assert call_rows(client.get("/console/calls?follow_up=new").get_data(as_text=True)) == 2
+    # The messages left after a referral, to pass on, and those within the scope.
+    passed_on = client.get("/console/calls?scope=out").get_data(as_text=True)
+    assert call_rows(passed_on) == 1 and "•••• 4567" in passed_on
+    assert "不属受理范围（转交）" in passed_on
+    within = client.get("/console/calls?scope=in").get_data(as_text=True)
+    assert call_rows(within) == 1 and first.call_sid in within
     # Dates are local days: 18:00 on 2 June in Shanghai is 10:00 UTC the same day.
     day_two = client.get("/console/calls?since=2023-06-02&until=2023-06-02").get_data(
         as_text=True)
@@ -75,7 +82,7 @@ def test_filters_search_and_counts(signed_in, place_call, clock) -> None:
         found = search(client, spelling)
         assert call_rows(found) == 1 and "•••• 4567" in found
     assert call_rows(search(client, "139-1234-5678")) == 1
-    reference = REFS.search(everything).group(1)  # type: ignore[union-attr]
+    reference = REFS.search(within).group(1)  # type: ignore[union-attr]
     by_reference = search(client, reference)
     assert call_rows(by_reference) == 1 and first.call_sid in by_reference
     bad = search(client, "hello", since="June")
@@ -222,7 +229,7 @@ def test_search_reads_full_width_digits_check_digits_and_local_numbers(signed_in
     from ivr.flow import is_valid_reference
 
     first = place_call("1", "3", "1", "r30", "2", from_number="+8613912345678")
-    place_call("2", "1", "4", "2", from_number="+862087756920")  # a landline of the city
+    place_call("2", "1", "4", "-", "2", from_number="+862087756920")  # a landline of the city
     client = signed_in("operator")
     everything = client.get("/console/calls").get_data(as_text=True)
     reference = REFS.search(everything).group(1)  # type: ignore[union-attr]

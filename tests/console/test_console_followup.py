@@ -61,7 +61,7 @@ def test_the_console_export_is_the_command_line_export(signed_in, place_call, cl
                                                        settings) -> None:
     place_call("1", "3", "1", "r30", "2")
     clock.advance(3600)
-    place_call("2", "5", "2", "r12", "1", "9", "2", from_number="+85291234567")
+    place_call("2", "5", "2", "r12", "1", "9", "-", "2", from_number="+85291234567")
     clock.set_local("2023-06-01 20:00")
     place_call(from_number="+14155550123")
     console = signed_in("manager").get("/console/calls.csv?since=2023-06-01&until=2023-06-01")

@@ -20,8 +20,8 @@ def play_a_day(place_call, clock) -> None:  # type: ignore[no-untyped-def]
 
     at("2023-06-01 09:05", "1", "3", "1", "r30", "2")             # integrity, city leaders
     at("2023-06-01 09:40", "2", "3", "2", "r50", "1", "1", "3", "r20", "2")  # two reports
-    at("2023-06-01 10:15", "1", "9", "2")                          # not listed: referred
-    at("2023-06-01 10:50", "3", "5", "4", "2")                     # out-of-scope subject
+    at("2023-06-01 10:15", "1", "9", "-", "2")                     # not listed: referred
+    at("2023-06-01 10:50", "3", "5", "4", "-", "2")                # out-of-scope subject
     at("2023-06-01 11:20", "1", None, None, None)                  # silence: gave up
     at("2023-06-01 14:00", "1", "6", "hangup")                     # hung up after a category
     at("2023-06-01 16:30", "1", "4", "1", "hangup")                # hung up while recording

@@ -54,7 +54,7 @@ def test_a_manager_reads_the_days_report_and_sends_it_again(console_app, place_c
     clock.set_local("2023-06-01 10:00")
     place_call("1", "3", "1", "r30", "2")
     clock.set_local("2023-06-01 11:00")
-    place_call("1", "9", "2")
+    place_call("1", "9", "-", "2")
     clock.set_local("2023-06-01 18:00")
     manager = _signed_in(console_app, "manager")
 

@@ -1,7 +1,7 @@
 """recording_files and legal_holds: recordings at rest, their state, key and checksum
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01
 
 Each report's recording gets a row once the download job sees it: where the audio
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
