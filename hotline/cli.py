@@ -358,7 +358,9 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
             raise Failure(f"--at: {exc}") from None
         engine = _engine(settings)
         _prepare_database(engine)
-        app = create_app(settings, campaigns=all_campaigns, engine=engine,
+        # In-process, the call's facts go through the journal and on to the database
+        # before each webhook returns, so `hotline export calls` sees them at once.
+        app = create_app(settings, campaigns=all_campaigns, engine=engine, drain_inline=True,
                          **({"clock": clock} if clock else {}))
         base = settings.public_url or "http://localhost"
         transport = FlaskTransport(app, token, base_url=base)

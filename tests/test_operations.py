@@ -17,24 +17,27 @@ from tests.test_webhooks import CALL, signed_post
 def test_healthz_says_ok_on_a_migrated_database(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "journal": {
+        "writable": True, "depth": 0, "parked": 0, "oldest_age_seconds": 0.0}}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(app, client) -> None:
+def test_healthz_stays_200_when_the_database_is_unreachable(app, client) -> None:
+    """Calls are still taken (into the journal), so the host stays in the balancer."""
     from db.engine import make_engine
 
     app.extensions["hotline.engine"] = make_engine(UNREACHABLE)
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "degraded"
     assert response.get_json()["database"].startswith("database unreachable")
 
 
-def test_healthz_is_503_on_an_unmigrated_database(app, client, tmp_path) -> None:
+def test_healthz_names_an_unmigrated_database(app, client, tmp_path) -> None:
     from db.engine import make_engine
 
     app.extensions["hotline.engine"] = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded"
     assert "not migrated: at empty" in response.get_json()["database"]
 
 
@@ -105,7 +108,7 @@ def test_forwarded_headers_are_trusted_for_the_configured_hops(settings, engine,
     from hotline.app import create_app
 
     app = create_app(replace(settings, proxy_hops=1), clock=clock, campaigns=campaigns,
-                     engine=engine)
+                     engine=engine, drain_inline=True)
     client = app.test_client()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.org"}
     # Without HOTLINE_PUBLIC_URL the signature covers the URL as requested, which the

@@ -26,6 +26,7 @@ REQUIRED_TEXTS = (
     "operator_connecting", "operator_unavailable", "closed_hours", "closed_today",
     "not_open_yet", "every_day_but_some", "minutes", "seconds",
     "after_cutoff", "postal", "unknown_number", "technical_problem", "every_day",
+    "line_problem", "line_problem_message",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
 )
