@@ -56,7 +56,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
                                 x_port=hops, x_prefix=hops)
     campaigns = campaigns if campaigns is not None else load_campaigns(settings.campaigns_path)
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    engine = engine if engine is not None else make_engine(settings.database_url,
+                                                           bounded=True)
     token, _ = settings.auth_token(create=True)
     app.extensions["hotline.settings"] = settings
     app.extensions["hotline.engine"] = engine

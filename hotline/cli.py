@@ -46,9 +46,9 @@ def _campaigns(settings: Settings) -> Campaigns:
         raise Failure("bad campaign file:\n" + str(exc)) from None
 
 
-def _engine(settings: Settings) -> Engine:
+def _engine(settings: Settings, *, bounded: bool = False) -> Engine:
     try:
-        return make_engine(settings.database_url)
+        return make_engine(settings.database_url, bounded=bounded)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise Failure(f"HOTLINE_DATABASE_URL: not a database URL this app can use ({exc}); "
                       "use sqlite:///path or postgresql+psycopg://user@host/db") from None
@@ -87,8 +87,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         raise Failure("not ready for production (HOTLINE_ENV=production): "
                       + "; ".join(settings.production_problems()))
     campaigns = _campaigns(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    _prepare_database(_engine(settings))  # migrations keep the database's own time limits
+    engine = _engine(settings, bounded=True)
     _token, is_local = settings.auth_token(create=True)
     if is_local:
         click.echo(f"hotline: TWILIO_AUTH_TOKEN is not set; webhooks must be signed with the "

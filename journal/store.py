@@ -27,7 +27,7 @@ from typing import Any
 
 # Well under Twilio's patience and our own 2 s budget: an append waits at most this
 # long for another worker's append (each takes a millisecond or two).
-BUSY_TIMEOUT_MS = 1000
+BUSY_TIMEOUT_MS = 1500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (

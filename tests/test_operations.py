@@ -216,3 +216,4 @@ def test_processes_starting_together_agree_on_one_local_token(tmp_path: Path) ->
     assert all(is_local for _, is_local in tokens)
     assert [p.name for p in (tmp_path / "instance").iterdir()] == ["twilio-local-auth-token"]
     assert (tmp_path / "instance" / "twilio-local-auth-token").stat().st_mode & 0o777 == 0o600
+
