@@ -378,8 +378,10 @@ def call(from_number: str, to_number: str | None, url: str | None, at: str | Non
 
 # --- report, scheduler (hotline/report_cli.py; it uses the helpers above) ------------------
 
+from hotline.journal_cli import journal_group  # noqa: E402
 from hotline.report_cli import reconcile_calls, report, scheduler  # noqa: E402
 
+main.add_command(journal_group)
 main.add_command(report)
 main.add_command(scheduler)
 main.add_command(reconcile_calls, "reconcile")

@@ -156,6 +156,11 @@ class Journal:
         self._write(lambda c: c.execute(
             "UPDATE entries SET parked = 1, attempts = ? WHERE seq = ?", (attempts, seq)))
 
+    def unpark(self) -> int:
+        """Put every parked entry back in line (after the cause was fixed)."""
+        return self._write(lambda c: c.execute(
+            "UPDATE entries SET parked = 0, attempts = 0 WHERE parked = 1").rowcount)
+
     def stats(self) -> JournalStats:
         row = self._connection().execute(
             "SELECT count(*), min(CASE WHEN parked = 0 THEN appended_at END), sum(parked) "

@@ -136,3 +136,26 @@ def test_a_bad_host_number_stops_start_up(value: str) -> None:
 
     with pytest.raises(SettingsError, match="HOTLINE_HOST_NUMBER"):
         Settings.from_env({"HOTLINE_HOST_NUMBER": value})
+
+
+def test_the_journal_command_shows_and_drains(engine, tmp_path, clock, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+
+    path = tmp_path / "journal.sqlite3"
+    monkeypatch.setenv("HOTLINE_JOURNAL_PATH", str(path))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    journal = Journal(path)
+    key = CallKey("CA" + "4" * 32, "gz-2023", None, None)
+    journal.append(facts.STEP, key.call_sid, facts.fact(key, clock(), step_no=1))  # refused
+    _append_call(journal, "CA" + "5" * 32, clock())
+    journal.park(journal.pending(1)[0].seq, 3)
+    status = CliRunner().invoke(main, ["journal", "status"])
+    assert status.exit_code == 0 and "3 entries waiting" in status.output
+    assert "1 parked" in status.output
+    drained = CliRunner().invoke(main, ["journal", "drain"])
+    assert drained.exit_code == 0, drained.output
+    assert "3 entr(ies) applied; 0 waiting, 1 parked" in drained.output
+    again = CliRunner().invoke(main, ["journal", "drain", "--parked"])
+    assert "1 parked entr(ies) put back in line" in again.output
