@@ -64,6 +64,9 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Callers' numbers pass through here: only the service's user may read the file
+        # (SQLite gives its -wal and -shm files the same mode).
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._local = threading.local()
         self._connection().executescript(_SCHEMA)
 
@@ -79,6 +82,8 @@ class Journal:
                                          isolation_level=None, check_same_thread=True)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
+            # Applied entries are deleted with their bytes overwritten, not left in free pages.
+            connection.execute("PRAGMA secure_delete=ON")
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             local.connection = connection
         return local.connection

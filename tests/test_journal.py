@@ -159,3 +159,14 @@ def test_the_journal_command_shows_and_drains(engine, tmp_path, clock, monkeypat
     assert "3 entr(ies) applied; 0 waiting, 1 parked" in drained.output
     again = CliRunner().invoke(main, ["journal", "drain", "--parked"])
     assert "1 parked entr(ies) put back in line" in again.output
+
+
+def test_the_journal_is_private_and_forgets_what_it_applied(engine, tmp_path, clock) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    assert journal.path.stat().st_mode & 0o777 == 0o600
+    _append_call(journal, "CA" + "6" * 32, clock())
+    JournalWriter(journal, make_session_factory(engine, writer=True), engine,
+                  new_reference=new_reference).drain()
+    journal.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("journal.sqlite3*") if p.is_file())
+    assert b"8613800138000" not in raw  # compacted away, bytes and all
