@@ -217,3 +217,19 @@ def test_processes_starting_together_agree_on_one_local_token(tmp_path: Path) ->
     assert [p.name for p in (tmp_path / "instance").iterdir()] == ["twilio-local-auth-token"]
     assert (tmp_path / "instance" / "twilio-local-auth-token").stat().st_mode & 0o777 == 0o600
 
+
+
+def test_metrics_show_the_journal(client, place_call) -> None:
+    def applied() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        return float(next(line for line in text.splitlines()
+                          if line.startswith("hotline_journal_applied_total ")).split()[1])
+
+    before = applied()
+    place_call("1", "3", "1", "r30", "2")
+    # The greeting, five steps, the recording and the status callback.
+    assert applied() - before == 8
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "hotline_journal_depth 0.0" in text
+    assert "hotline_journal_oldest_age_seconds 0.0" in text
+    assert "hotline_journal_apply_failures_total" in text

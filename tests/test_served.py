@@ -101,7 +101,7 @@ def two_servers(server_env: dict[str, str]) -> Iterator[tuple[Server, Server, st
             output = server.stop()
             assert "Traceback" not in output, output
             # Every write succeeded: duplicates were absorbed, not failed and dropped.
-            assert "call log write failed" not in output, output
+            assert "journal append failed" not in output, output
 
 
 def test_serve_generates_a_local_token_and_refuses_unsigned(server_env) -> None:
@@ -263,6 +263,6 @@ def test_a_fresh_database_is_prepared_then_served(empty_engine, tmp_path) -> Non
         drained(instance)
     finally:
         output = server.stop()
-    assert "Traceback" not in output and "call log write failed" not in output
+    assert "Traceback" not in output and "journal append failed" not in output
     exported = json.loads(hotline("export", "calls").stdout)
     assert [(c["call_sid"], c["outcome"]) for c in exported] == [(result.call_sid, "reported")]
