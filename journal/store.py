@@ -69,6 +69,9 @@ class Journal:
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._local = threading.local()
         self._connection().executescript(_SCHEMA)
+        # No connection is kept open by whoever made the journal (gunicorn's master):
+        # SQLite connections must not cross a fork.
+        self.close()
 
     # --- connections ------------------------------------------------------------------------
 
