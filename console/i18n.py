@@ -303,6 +303,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err_403": ("您的角色无权打开此页面。", "Your role does not allow this page."),
     "err_404_title": ("找不到", "Not found"),
     "err_404": ("没有这个页面或记录。", "There is no such page or record."),
+    "err_db_title": ("数据库暂时无法使用", "Database unavailable"),
+    "err_db": ("通话记录数据库暂时无法访问。热线照常接听，来电内容已保存，"
+               "数据库恢复后即可查看。请稍后刷新。",
+               "The call log's database cannot be reached just now. The line still takes "
+               "calls and keeps what callers say; it shows here once the database is back. "
+               "Please try again in a minute."),
     "err_405_title": ("不支持的操作", "Not allowed"),
     "err_405": ("此页面不支持该操作。", "This page does not take that kind of request."),
     "back": ("返回", "Back"),

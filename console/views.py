@@ -27,7 +27,10 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
@@ -161,6 +164,19 @@ def _http_error(exc: HTTPException) -> Any:
         return render_template("console/error.html", title=_translate(f"err_{exc.code}_title"),
                                message=_translate(f"err_{exc.code}")), exc.code
     return exc
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(PoolTimeout)
+def _database_unavailable(exc: Exception) -> tuple[str, int, dict[str, str]]:
+    """The database is away or stalled past its time limits: a plain page, not a trace.
+    It does not extend base.html, which would ask the database who is signed in."""
+    title, message = _translate("err_db_title"), _translate("err_db")
+    page = (f'<!doctype html><html lang="{g.get("lang", "zh")}"><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            f'<p role="alert">{escape(message)}</p></html>')
+    return page, 503, {"Retry-After": "30", "Content-Type": "text/html; charset=utf-8"}
 
 
 def _now() -> datetime:

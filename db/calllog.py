@@ -220,3 +220,35 @@ def apply_status(session: Session, key: CallKey, *, at: datetime, status: str,
     session.flush()
     refresh_outcome(session, call.id)
     return True
+
+
+@dataclass(frozen=True)
+class AwaitingRecording:
+    """A report whose recording Twilio never confirmed (its callback was lost)."""
+
+    key: CallKey
+    number: int
+    reference: str
+    recording_sid: str | None
+    created_at: datetime
+
+
+def reports_awaiting_recording(session: Session, created_before: datetime, limit: int = 500
+                               ) -> list[AwaitingRecording]:
+    """Reports made long ago whose recording status is still not `completed`. Oldest first."""
+    rows = session.execute(
+        select(Call.call_sid, Call.campaign_id, Call.from_number, Call.to_number,
+               Report.number, Report.reference, Report.recording_sid, Report.created_at)
+        .join(Report, Report.call_id == Call.id)
+        .where(Report.created_at < created_before,
+               (Report.recording_status.is_(None)) | (Report.recording_status != "completed"))
+        .order_by(Report.created_at, Report.number).limit(limit))
+    return [AwaitingRecording(CallKey(sid, cid, frm, to), number, reference, recording, at)
+            for sid, cid, frm, to, number, reference, recording, at in rows]
+
+
+def recording_sids_of(session: Session, call_sid: str) -> set[str]:
+    """The recording SIDs already given to a call's reports."""
+    return {sid for sid in session.scalars(
+        select(Report.recording_sid).join(Call, Report.call_id == Call.id)
+        .where(Call.call_sid == call_sid, Report.recording_sid.is_not(None)))}

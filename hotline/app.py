@@ -17,6 +17,9 @@ from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
 from ivr.campaign import Campaigns, load_campaigns
+from ivr.flow import new_reference
+from ivr.references import ReferenceMaker
+from journal import Journal, JournalWriter
 from recordings.store import RecordingStore
 from webhooks import WebhookContext
 from webhooks import init_app as init_webhooks
@@ -29,11 +32,15 @@ def system_clock() -> datetime:
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock,
-               campaigns: Campaigns | None = None, engine: Engine | None = None) -> Flask:
+               campaigns: Campaigns | None = None, engine: Engine | None = None,
+               drain_inline: bool = False) -> Flask:
     """Build the web app. Raises CampaignError or SettingsError with a clear message.
 
     `clock` is for tests and the in-process call simulator; a served app always runs
-    on the system clock.
+    on the system clock. The journal's writer runs as a thread of each process that
+    serves (started after gunicorn's fork, or by the first webhook); `drain_inline`
+    instead drains the journal in the request, after the fact is journalled, so that
+    tests and `hotline call` see it in the database when the webhook returns.
     """
     app = Flask("hotline", instance_path=str(settings.instance_path.resolve()))
     app.config.update(
@@ -50,15 +57,25 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
                                 x_port=hops, x_prefix=hops)
     campaigns = campaigns if campaigns is not None else load_campaigns(settings.campaigns_path)
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    engine = engine if engine is not None else make_engine(settings.database_url,
+                                                           bounded=True)
     token, _ = settings.auth_token(create=True)
     app.extensions["hotline.settings"] = settings
     app.extensions["hotline.engine"] = engine
     app.extensions["hotline.campaigns"] = campaigns
+    journal = Journal(settings.journal_file)
+    writer = JournalWriter(journal, make_session_factory(engine, writer=True), engine,
+                           new_reference=new_reference, on_applied=metrics.count_applied,
+                           on_failure=metrics.count_apply_failure)
+    app.extensions["hotline.journal"] = journal
+    app.extensions["hotline.writer"] = writer
+    make_reference = ReferenceMaker(lambda count: journal.reserve("references", count),
+                                    settings.reference_key_bytes(), settings.host_number)
     init_webhooks(app, WebhookContext(
-        campaigns=campaigns, sessions=make_session_factory(engine, writer=True), clock=clock,
+        campaigns=campaigns, journal=journal, make_reference=make_reference, clock=clock,
         auth_token=token, public_url=settings.public_url,
-        on_write_error=metrics.count_database_error))
+        after_append=writer.drain_quietly if drain_inline else writer.notify,
+        on_journal_error=metrics.count_journal_error))
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         writers=make_session_factory(engine, writer=True),
@@ -67,7 +84,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         recordings=RecordingStore(settings.recordings_path, settings.recordings_keyring())),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
-    metrics.init_app(app, engine)
+    metrics.init_app(app, engine, journal)
     # The address people type: the console (which asks them to sign in).
     app.add_url_rule("/", "home", lambda: redirect(url_for("console.index")))
     return app

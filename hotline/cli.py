@@ -46,9 +46,9 @@ def _campaigns(settings: Settings) -> Campaigns:
         raise Failure("bad campaign file:\n" + str(exc)) from None
 
 
-def _engine(settings: Settings) -> Engine:
+def _engine(settings: Settings, *, bounded: bool = False) -> Engine:
     try:
-        return make_engine(settings.database_url)
+        return make_engine(settings.database_url, bounded=bounded)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise Failure(f"HOTLINE_DATABASE_URL: not a database URL this app can use ({exc}); "
                       "use sqlite:///path or postgresql+psycopg://user@host/db") from None
@@ -87,8 +87,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         raise Failure("not ready for production (HOTLINE_ENV=production): "
                       + "; ".join(settings.production_problems()))
     campaigns = _campaigns(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    _prepare_database(_engine(settings))  # migrations keep the database's own time limits
+    engine = _engine(settings, bounded=True)
     _token, is_local = settings.auth_token(create=True)
     if is_local:
         click.echo(f"hotline: TWILIO_AUTH_TOKEN is not set; webhooks must be signed with the "
@@ -363,7 +363,9 @@ def call(from_number: str, to_number: str | None, forwarded_from: str | None, ur
             raise Failure(f"--at: {exc}") from None
         engine = _engine(settings)
         _prepare_database(engine)
-        app = create_app(settings, campaigns=all_campaigns, engine=engine,
+        # In-process, the call's facts go through the journal and on to the database
+        # before each webhook returns, so `hotline export calls` sees them at once.
+        app = create_app(settings, campaigns=all_campaigns, engine=engine, drain_inline=True,
                          **({"clock": clock} if clock else {}))
         base = settings.public_url or "http://localhost"
         transport = FlaskTransport(app, token, base_url=base)
@@ -381,8 +383,10 @@ def call(from_number: str, to_number: str | None, forwarded_from: str | None, ur
 
 # --- report, scheduler (hotline/report_cli.py; it uses the helpers above) ------------------
 
+from hotline.journal_cli import journal_group  # noqa: E402
 from hotline.report_cli import reconcile_calls, report, scheduler  # noqa: E402
 
+main.add_command(journal_group)
 main.add_command(report)
 main.add_command(scheduler)
 main.add_command(reconcile_calls, "reconcile")

@@ -1,4 +1,11 @@
-"""GET /healthz: is the database reachable and at the newest migration?"""
+"""GET /healthz: can this host take calls, and how far behind is the database?
+
+Webhooks need only the journal, so the answer is 503 only when the journal
+cannot be written. The database's state (reachable, migrated) and the journal's
+backlog (depth, age of the oldest entry) are reported in the body: a backlog
+draining after an outage is healthy, and a load balancer must keep sending
+calls to this host meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from db import migrate
+from journal import Journal, JournalUnavailable
 
 bp = Blueprint("health", __name__)
 
@@ -19,7 +27,7 @@ def database_health(engine: Engine) -> tuple[bool, str]:
             connection.execute(text("select 1"))
         current = set(migrate.current_revisions(engine))
     except SQLAlchemyError as exc:
-        return False, f"database unreachable: {type(exc.orig or exc).__name__}"
+        return False, f"database unreachable: {type(getattr(exc, 'orig', None) or exc).__name__}"
     heads = set(migrate.head_revisions(engine))
     if current != heads:
         shown = ", ".join(sorted(current)) or "empty"
@@ -27,8 +35,25 @@ def database_health(engine: Engine) -> tuple[bool, str]:
     return True, "ok"
 
 
+def journal_health(journal: Journal) -> tuple[bool, dict[str, object]]:
+    try:
+        journal.check_writable()
+        stats = journal.stats()
+    except JournalUnavailable as exc:
+        return False, {"writable": False, "error": str(exc)}
+    return True, {"writable": True, "depth": stats.depth, "parked": stats.parked,
+                  "oldest_age_seconds": round(stats.oldest_age, 1)}
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    healthy, reason = database_health(current_app.extensions["hotline.engine"])
-    body = {"status": "ok" if healthy else "unavailable", "database": reason}
-    return jsonify(body), 200 if healthy else 503
+    database_ok, reason = database_health(current_app.extensions["hotline.engine"])
+    journal_ok, journal = journal_health(current_app.extensions["hotline.journal"])
+    if not journal_ok:
+        status = "unavailable"
+    elif database_ok and not journal["depth"]:
+        status = "ok"
+    else:
+        status = "degraded"  # calls are taken; the database catches up from the journal
+    body = {"status": status, "database": reason, "journal": journal}
+    return jsonify(body), 200 if journal_ok else 503

@@ -1,10 +1,12 @@
 """GET /metrics in Prometheus format.
 
-Per-process figures (webhook latency, signature failures, database errors) are
+Per-process figures (webhook latency, signature failures, journal failures,
+entries applied and apply failures) are
 kept by prometheus-client; with several gunicorn workers set
 PROMETHEUS_MULTIPROC_DIR so they are summed across processes. Figures of the
 call log itself (calls by campaign and outcome, report deliveries) are read
-from the database at scrape time, so every process reports the same truth.
+from the database at scrape time, so every process reports the same truth;
+the journal's depth and age are read from the host's journal file.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from db.models import Call
 from db.report_models import DailyReport
 from ivr.flow import STEPS
+from journal import Journal
 
 
 class _WebMetrics:
@@ -46,7 +49,16 @@ class _WebMetrics:
             "Webhook requests refused for a missing or bad signature")
         self.database_errors = Counter(
             "hotline_database_errors_total",
-            "Call log writes that failed (the caller was still answered)", ["step"])
+            "Database reads for metrics that failed", ["step"])
+        self.journal_errors = Counter(
+            "hotline_journal_append_failures_total",
+            "Facts a webhook could not journal (the caller heard the fallback)", ["kind"])
+        self.applied = Counter(
+            "hotline_journal_applied_total",
+            "Journal entries applied to the database (rate() is the apply rate)")
+        self.apply_failures = Counter(
+            "hotline_journal_apply_failures_total",
+            "Batches or entries the database did not take (an outage, a refused entry)")
 
 
 _web: _WebMetrics | None = None
@@ -87,23 +99,47 @@ class CallLogCollector(Collector):
         yield deliveries
 
 
-def _registry(engine: Engine) -> CollectorRegistry:
+class JournalCollector(Collector):
+    """The host's journal at scrape time: how much waits for the database, and how long."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            stats = self.journal.stats()
+        except Exception:  # an unreadable journal shows as missing gauges (and in /healthz)
+            return
+        yield GaugeMetricFamily("hotline_journal_depth",
+                                "Journal entries not yet applied to the database",
+                                value=stats.depth)
+        yield GaugeMetricFamily("hotline_journal_oldest_age_seconds",
+                                "Age of the oldest journal entry not yet applied",
+                                value=stats.oldest_age)
+        yield GaugeMetricFamily("hotline_journal_parked",
+                                "Journal entries the database refused, kept for an operator",
+                                value=stats.parked)
+
+
+def _registry(engine: Engine, journal: Journal) -> CollectorRegistry:
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         web = _web_metrics()
-        for metric in (web.webhook_seconds, web.signature_failures, web.database_errors):
+        for metric in (web.webhook_seconds, web.signature_failures, web.database_errors,
+                       web.journal_errors, web.applied, web.apply_failures):
             registry.register(metric)
     registry.register(CallLogCollector(engine))
     from hotline.recording_metrics import RecordingsCollector
 
     registry.register(RecordingsCollector(engine, count_database_error))
+    registry.register(JournalCollector(journal))
     return registry
 
 
-def init_app(app: Flask, engine: Engine) -> None:
-    registry = _registry(engine)
+def init_app(app: Flask, engine: Engine, journal: Journal) -> None:
+    registry = _registry(engine, journal)
     web = _web_metrics()
 
     @app.before_request
@@ -132,3 +168,15 @@ def init_app(app: Flask, engine: Engine) -> None:
 
 def count_database_error(step: str) -> None:
     _web_metrics().database_errors.labels(step=step).inc()
+
+
+def count_journal_error(kind: str) -> None:
+    _web_metrics().journal_errors.labels(kind=kind).inc()
+
+
+def count_applied(entries: int) -> None:
+    _web_metrics().applied.inc(entries)
+
+
+def count_apply_failure() -> None:
+    _web_metrics().apply_failures.inc()

@@ -160,7 +160,8 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     from hotline.recordings_cli import recording_jobs
 
     startup = configure(running, context, reconciler=(
-        (lambda: reconcile(writer, twilio.fetch, system_clock())) if twilio else None),
+        (lambda: reconcile(writer, twilio.fetch, system_clock(), recordings=twilio.recordings))
+        if twilio else None),
         recordings=recording_jobs(settings, engine, campaigns))
     click.echo(f"hotline: scheduler starting; mail through {smtp.describe()}", err=True)
     try:
@@ -194,6 +195,7 @@ def reconcile_calls(older_than: float) -> None:
     engine = _engine(settings)
     _prepare_database(engine)
     summary = reconcile(make_session_factory(engine, writer=True), twilio.fetch,
-                        system_clock(), stale_after=timedelta(hours=older_than))
+                        system_clock(), stale_after=timedelta(hours=older_than),
+                        recordings=twilio.recordings)
     click.echo(str(summary))
 

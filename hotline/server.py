@@ -28,6 +28,8 @@ def run_gunicorn(app: Flask, engine: Engine, *, bind: str, workers: int, threads
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections opened before the fork must not be shared between workers.
         engine.dispose(close=False)
+        # Each worker runs a journal writer; one per host drains at a time (journal/).
+        app.extensions["hotline.writer"].start()
 
     def child_exit(_server: Any, worker: Any) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -13,6 +13,7 @@ from recordings.keys import BadKey, Keyring, development_key
 
 LOCAL_TOKEN_FILE = "twilio-local-auth-token"  # noqa: S105 - a file name
 LOCAL_RECORDINGS_KEY_FILE = "recordings-key"
+LOCAL_REFERENCE_KEY_FILE = "reference-key"
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,9 @@ class Settings:
     recordings_dir: Path | None = None  # default: instance/recordings
     recordings_key: str | None = None
     recordings_old_keys: tuple[str, ...] = ()  # still read; `hotline recordings rekey` moves off
+    journal_path: Path | None = None  # default: instance/journal.sqlite3
+    host_number: int = 0              # 0-8, unique per web host (references)
+    reference_key: str | None = None  # the references' permutation key, the same on every host
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -66,9 +70,20 @@ class Settings:
         except BadKey as exc:
             raise SettingsError(str(exc)) from None
         recordings_dir = (env.get("HOTLINE_RECORDINGS_DIR") or "").strip()
+        host = (env.get("HOTLINE_HOST_NUMBER") or "0").strip()
+        if not host.isdigit() or int(host) > 8:
+            raise SettingsError(f"HOTLINE_HOST_NUMBER: {host!r} must be a number 0-8, "
+                                "different on each web host")
+        reference_key = env.get("HOTLINE_REFERENCE_KEY") or None
+        if reference_key is not None and len(reference_key) < 32:
+            raise SettingsError("HOTLINE_REFERENCE_KEY must be at least 32 characters")
+        journal = (env.get("HOTLINE_JOURNAL_PATH") or "").strip()
         return cls(
             recordings_dir=Path(recordings_dir) if recordings_dir else None,
             recordings_key=recordings_key, recordings_old_keys=old_keys,
+            journal_path=Path(journal) if journal else None,
+            host_number=int(host),
+            reference_key=reference_key,
             proxy_hops=int(hops),
             twilio_api=(env.get("HOTLINE_TWILIO_API") or "https://api.twilio.com").rstrip("/"),
             production=mode == "production",
@@ -94,6 +109,8 @@ class Settings:
             problems.append("HOTLINE_PUBLIC_URL is not set")
         elif not self.public_url.startswith("https://"):
             problems.append("HOTLINE_PUBLIC_URL must be https:// in production")
+        if not self.reference_key:
+            problems.append("HOTLINE_REFERENCE_KEY is not set (the same on every web host)")
         if self.database_url.startswith("sqlite"):
             problems.append("HOTLINE_DATABASE_URL points at SQLite; production runs PostgreSQL")
         if not self.recordings_key:
@@ -122,6 +139,16 @@ class Settings:
             raise SettingsError(f"{self.local_recordings_key_path}: {exc}") from None
 
     @property
+    def journal_file(self) -> Path:
+        return self.journal_path or self.instance_path / "journal.sqlite3"
+
+    def reference_key_bytes(self) -> bytes:
+        """HOTLINE_REFERENCE_KEY, or in development a key generated once under instance/."""
+        if self.reference_key:
+            return self.reference_key.encode()
+        return _local_secret(self.instance_path / LOCAL_REFERENCE_KEY_FILE, 32).encode()
+
+    @property
     def local_token_path(self) -> Path:
         return self.instance_path / LOCAL_TOKEN_FILE
 
@@ -134,24 +161,29 @@ class Settings:
         if self.twilio_auth_token:
             return self.twilio_auth_token, False
         path = self.local_token_path
-        if path.exists():
-            return path.read_text().strip(), True
-        if not create:
+        if not path.exists() and not create:
             raise SettingsError(
                 f"TWILIO_AUTH_TOKEN is not set and there is no local token at {path}; "
                 "start `hotline serve` once or set TWILIO_AUTH_TOKEN")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(16)
-        # Written whole under a temporary name, then linked into place: two processes
-        # starting at once agree on one token and never read a half-written file.
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(token + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            token = path.read_text().strip()
-        finally:
-            temporary.unlink()
-        return token, True
+        return _local_secret(path, 16), True
+
+
+def _local_secret(path: Path, size: int) -> str:
+    """A secret kept in a file of its own (0600), made on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(size)
+    # Written whole under a temporary name, then linked into place: two processes
+    # starting at once agree on one token and never read a half-written file.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        token = path.read_text().strip()
+    finally:
+        temporary.unlink()
+    return token

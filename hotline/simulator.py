@@ -221,6 +221,9 @@ class CallSimulator:
             raise RuntimeError("the call made too many requests; is the flow looping?")
         params = (self._common(status) if call_fields else
                   {"CallSid": self.call_sid, "AccountSid": self.account_sid}) | (extra or {})
+        # A fragment (Twilio's connection overrides, #rc=…) is read by Twilio and never
+        # sent: the request, and so its signature, is the URL without it.
+        url = urllib.parse.urldefrag(url).url
         code, body = self.transport.post(url, params)
         if code >= 400:
             raise WebhookFailed(f"{url} answered {code}: {body[:200]}")

@@ -26,6 +26,7 @@ MAX_TRIES = 3
 GATHER_TIMEOUT_SECONDS = 6
 RECORD_SILENCE_SECONDS = 10
 REFERENCE_DIGITS = 8
+REFERENCE_LENGTHS = (8, 9)
 NOT_LISTED_KEY = "9"
 OPERATOR_KEY = "0"
 REPEAT_KEY = "*"
@@ -33,6 +34,10 @@ ANOTHER_KEY = "1"
 FINISH_KEY = "2"
 REFERRAL = "referral"  # CallState.after while a referred caller records, and after it
 STEPS = ("language", "menu", "subject", "recorded", "record-empty", "after", "dialled")
+# Twilio's webhook connection overrides (a URL fragment Twilio reads and never sends):
+# retry a callback up to 3 times on a refused or timed-out connection or a 5xx, with a
+# 2 s connect and 5 s read timeout, 15 s in all. 4xx is not retried: it means junk.
+CALLBACK_OVERRIDES = "ct=2000&rt=5000&tt=15000&rc=3&rp=ct,rt,5xx"
 
 
 class BadState(ValueError):
@@ -54,7 +59,7 @@ _DAMM = (
 )
 
 
-def _damm_digit(digits: str) -> int:
+def damm_digit(digits: str) -> int:
     interim = 0
     for digit in digits:
         interim = _DAMM[interim][int(digit)]
@@ -70,12 +75,13 @@ def new_reference() -> str:
     """
     body = str(secrets.randbelow(9) + 1) + "".join(
         str(secrets.randbelow(10)) for _ in range(REFERENCE_DIGITS - 2))
-    return body + str(_damm_digit(body))
+    return body + str(damm_digit(body))
 
 
 def is_valid_reference(text: str) -> bool:
-    return (len(text) == REFERENCE_DIGITS and text.isdigit() and text[0] != "0"
-            and _damm_digit(text) == 0)
+    """Eight digits (random, as made before the journal) or nine (ivr.references)."""
+    return (len(text) in REFERENCE_LENGTHS and text.isdigit() and text[0] != "0"
+            and damm_digit(text) == 0)
 
 
 # --- state carried in the step URL ---------------------------------------------------------
@@ -136,7 +142,10 @@ class Links:
         # Twilio's recording status callback carries no To: the campaign rides in the
         # (signed) URL instead.
         query = {"cid": campaign_id} | state.to_query()
-        return f"{self.base}/recording?{urlencode(query)}"
+        return f"{self.base}/recording?{urlencode(query)}#{CALLBACK_OVERRIDES}"
+
+    def fallback(self, query: Mapping[str, str]) -> str:
+        return f"{self.base}/fallback?{urlencode(query)}"
 
 
 # --- what a step reports back --------------------------------------------------------------

@@ -210,7 +210,10 @@ def settings(tmp_path: Path, engine: Engine) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, clock: FakeClock, campaigns: Campaigns):  # type: ignore[no-untyped-def]
-    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine)
+    # The journal drains in the request, so a webhook's facts are in the database when it
+    # returns; the fault tests (test_journal_faults.py) use the real background writer.
+    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
+                     drain_inline=True)
     app.config["TESTING"] = True
     return app
 

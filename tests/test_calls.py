@@ -145,7 +145,8 @@ def test_a_campaign_that_has_not_opened_turns_callers_away(engine, clock, tmp_pa
     campaigns = load_campaigns(tmp_path)
     settings = Settings(database_url="sqlite://", campaigns_path=tmp_path,
                         instance_path=tmp_path / "instance", twilio_auth_token=AUTH_TOKEN)
-    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine)
+    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
+                     drain_inline=True)
     caller = ScriptedCaller([])
     result = CallSimulator(FlaskTransport(app, AUTH_TOKEN), "http://localhost", caller,
                            from_number="+8613800138000", to_number="+14155550100").run()
@@ -181,7 +182,8 @@ def _call_line_with_operator(engine, clock, tmp_path, script):  # type: ignore[n
     campaigns = load_campaigns(tmp_path)
     settings = Settings(database_url="sqlite://", campaigns_path=tmp_path,
                         instance_path=tmp_path / "instance", twilio_auth_token=AUTH_TOKEN)
-    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine)
+    app = create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
+                     drain_inline=True)
     result = CallSimulator(FlaskTransport(app, AUTH_TOKEN), "http://localhost",
                            ScriptedCaller(script), from_number="+8613800138000",
                            to_number="+14155550100").run()

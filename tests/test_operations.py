@@ -17,24 +17,27 @@ from tests.test_webhooks import CALL, signed_post
 def test_healthz_says_ok_on_a_migrated_database(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "journal": {
+        "writable": True, "depth": 0, "parked": 0, "oldest_age_seconds": 0.0}}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(app, client) -> None:
+def test_healthz_stays_200_when_the_database_is_unreachable(app, client) -> None:
+    """Calls are still taken (into the journal), so the host stays in the balancer."""
     from db.engine import make_engine
 
     app.extensions["hotline.engine"] = make_engine(UNREACHABLE)
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "degraded"
     assert response.get_json()["database"].startswith("database unreachable")
 
 
-def test_healthz_is_503_on_an_unmigrated_database(app, client, tmp_path) -> None:
+def test_healthz_names_an_unmigrated_database(app, client, tmp_path) -> None:
     from db.engine import make_engine
 
     app.extensions["hotline.engine"] = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded"
     assert "not migrated: at empty" in response.get_json()["database"]
 
 
@@ -106,7 +109,7 @@ def test_forwarded_headers_are_trusted_for_the_configured_hops(settings, engine,
     from hotline.app import create_app
 
     app = create_app(replace(settings, proxy_hops=1), clock=clock, campaigns=campaigns,
-                     engine=engine)
+                     engine=engine, drain_inline=True)
     client = app.test_client()
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.org"}
     # Without HOTLINE_PUBLIC_URL the signature covers the URL as requested, which the
@@ -214,3 +217,20 @@ def test_processes_starting_together_agree_on_one_local_token(tmp_path: Path) ->
     assert all(is_local for _, is_local in tokens)
     assert [p.name for p in (tmp_path / "instance").iterdir()] == ["twilio-local-auth-token"]
     assert (tmp_path / "instance" / "twilio-local-auth-token").stat().st_mode & 0o777 == 0o600
+
+
+
+def test_metrics_show_the_journal(client, place_call) -> None:
+    def applied() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        return float(next(line for line in text.splitlines()
+                          if line.startswith("hotline_journal_applied_total ")).split()[1])
+
+    before = applied()
+    place_call("1", "3", "1", "r30", "2")
+    # The greeting, five steps, the recording and the status callback.
+    assert applied() - before == 8
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "hotline_journal_depth 0.0" in text
+    assert "hotline_journal_oldest_age_seconds 0.0" in text
+    assert "hotline_journal_apply_failures_total" in text

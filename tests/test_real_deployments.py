@@ -25,7 +25,8 @@ HONG_KONG = "+85230001234"      # a Twilio number dialled directly
 def _app(engine, clock, campaigns: Campaigns, folder: Path):  # type: ignore[no-untyped-def]
     settings = Settings(database_url="sqlite://", campaigns_path=folder,
                         instance_path=folder / "instance", twilio_auth_token=AUTH_TOKEN)
-    return create_app(settings, clock=clock, campaigns=campaigns, engine=engine)
+    return create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
+                      drain_inline=True)
 
 
 def call(app, *script: object, to: str, from_number: str = "+8613800138000",  # type: ignore[no-untyped-def]

@@ -1,18 +1,12 @@
 """Reconciliation: calls whose final status callback was lost get their status from Twilio.
 
-Twilio's REST API is the one edge we cannot reach: a local HTTP double answers
-GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json as Twilio documents it.
+Twilio's REST API is the one edge we cannot reach: a local HTTP double
+(tests/twilio_double.py) answers the Calls and a call's Recordings resources as
+Twilio documents them.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
-
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,49 +15,15 @@ from db.engine import make_session_factory
 from db.models import Call
 from hotline.cli import main
 from schedules.reconcile import TwilioCalls, reconcile
+from tests.twilio_double import (
+    ACCOUNT,
+    TwilioCallsDouble,
+    twilio_api,
+    twilio_call,
+    twilio_recording,
+)
 
-ACCOUNT = "AC" + "7" * 32
-
-
-class TwilioCallsDouble(BaseHTTPRequestHandler):
-    calls: ClassVar[dict[str, tuple[int, dict[str, object]]]] = {}
-    requests: ClassVar[list[tuple[str, str]]] = []
-
-    def do_GET(self) -> None:
-        self.requests.append((self.path, self.headers.get("Authorization", "")))
-        call_sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
-        status, body = self.calls.get(call_sid, (404, {
-            "code": 20404, "message": f"The requested resource {self.path} was not found",
-            "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}))
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
-def twilio_call(call_sid: str, status: str, duration: str | None,
-                end_time: str | None) -> dict[str, object]:
-    return {"sid": call_sid, "account_sid": ACCOUNT, "status": status, "duration": duration,
-            "end_time": end_time, "start_time": "Thu, 01 Jun 2023 02:00:00 +0000",
-            "direction": "inbound", "to": "+862087756920", "from": "+8613800138000",
-            "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Calls/"
-                                                f"{call_sid}.json"}
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[str]:
-    TwilioCallsDouble.calls = {}
-    TwilioCallsDouble.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TwilioCallsDouble)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+__all__ = ["twilio_api"]  # the fixture, used by name
 
 
 def outcome_of(engine, call_sid: str) -> tuple[str, str, int | None]:  # type: ignore[no-untyped-def]
@@ -134,3 +94,62 @@ def test_the_reconcile_command(settings, monkeypatch, twilio_api) -> None:
     result = CliRunner().invoke(main, ["reconcile"])
     assert result.exit_code == 0, result.output
     assert "0 unfinished call(s) checked" in result.output
+
+
+def test_a_lost_recording_callback_is_completed_from_twilio(app, engine, clock,
+                                                           twilio_api) -> None:
+    from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
+    from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+
+    class LostCallbacks(CallSimulator):
+        def _recording_callback(self, url: str, callback: str, params: dict[str, str]) -> None:
+            pass  # Twilio gave up on them (the host was down past its retries)
+
+    result = LostCallbacks(FlaskTransport(app, AUTH_TOKEN), "http://localhost",
+                           ScriptedCaller(["1", "3", "1", "r30", "1", "5", "3", "r20", "2"]),
+                           from_number="+8613800138000", to_number=SEED_NUMBER).run()
+    assert outcome_of(engine, result.call_sid)[0] == "abandoned"  # no audio confirmed
+    first, second = result.recordings
+    TwilioCallsDouble.recordings = {result.call_sid: (200, [
+        twilio_recording(second, "completed", "20", "Thu, 01 Jun 2023 02:01:40 +0000"),
+        twilio_recording(first, "completed", "30", "Thu, 01 Jun 2023 02:01:00 +0000")])}
+    calls = TwilioCalls(ACCOUNT, "t", api_base=twilio_api)
+    clock.advance(600)
+    early = reconcile(make_session_factory(engine, writer=True), calls.fetch, clock(),
+                      recordings=calls.recordings)
+    assert early.reports_checked == 0  # a callback may still be on its way
+    clock.advance(2 * 3600)
+    summary = reconcile(make_session_factory(engine, writer=True), calls.fetch, clock(),
+                        recordings=calls.recordings)
+    assert (summary.reports_checked, summary.recordings_found) == (2, 2)
+    assert outcome_of(engine, result.call_sid)[0] == "reported"
+    with Session(engine) as session:
+        call = session.scalar(select(Call).where(Call.call_sid == result.call_sid))
+        assert [(r.recording_sid, r.recording_status, r.recording_seconds)
+                for r in call.reports] == [(first, "completed", 30), (second, "completed", 20)]
+    assert any(p.endswith(f"/Calls/{result.call_sid}/Recordings.json")
+               for p, _ in TwilioCallsDouble.requests)
+    again = reconcile(make_session_factory(engine, writer=True), calls.fetch, clock(),
+                      recordings=calls.recordings)
+    assert again.reports_checked == 0  # nothing left to complete
+
+
+def test_a_recordings_list_twilio_refuses_is_counted(app, place_call, engine, clock,
+                                                     twilio_api) -> None:
+    from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
+    from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+
+    class LostCallbacks(CallSimulator):
+        def _recording_callback(self, url: str, callback: str, params: dict[str, str]) -> None:
+            pass
+
+    result = LostCallbacks(FlaskTransport(app, AUTH_TOKEN), "http://localhost",
+                           ScriptedCaller(["1", "3", "1", "r30", "2"]),
+                           from_number="+8613800138000", to_number=SEED_NUMBER).run()
+    TwilioCallsDouble.recordings = {result.call_sid: (500, [])}
+    clock.advance(3 * 3600)
+    calls = TwilioCalls(ACCOUNT, "t", api_base=twilio_api)
+    summary = reconcile(make_session_factory(engine, writer=True), calls.fetch, clock(),
+                        recordings=calls.recordings)
+    assert (summary.reports_checked, summary.recordings_found, summary.failed) == (1, 0, 1)
+    assert outcome_of(engine, result.call_sid)[0] == "abandoned"

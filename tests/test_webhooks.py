@@ -160,16 +160,20 @@ def test_signed_junk_never_gets_a_5xx(client, path, params) -> None:
         assert "<Response>" in response.get_data(as_text=True)
 
 
-def test_a_database_failure_never_silences_the_caller(app, client, engine, clock) -> None:
+def test_a_database_outage_never_silences_the_caller_nor_loses_a_fact(app, client, engine
+                                                                       ) -> None:
     from dataclasses import replace
 
     from db.engine import make_engine, make_session_factory
+    from journal import JournalWriter
+    from reports.export import export_records
 
+    journal = app.extensions["hotline.journal"]
     broken = make_engine(UNREACHABLE)
+    away = JournalWriter(journal, make_session_factory(broken, writer=True), broken,
+                         new_reference=lambda: "12345671")
     context = app.extensions["hotline.webhooks"]
-    failures: list[str] = []
-    app.extensions["hotline.webhooks"] = replace(
-        context, sessions=make_session_factory(broken), on_write_error=failures.append)
+    app.extensions["hotline.webhooks"] = replace(context, after_append=away.drain_quietly)
     answer = signed_post(client, "/twilio/voice", CALL)
     assert answer.status_code == 200
     assert "普通话服务，请按1。" in answer.get_data(as_text=True)
@@ -179,14 +183,48 @@ def test_a_database_failure_never_silences_the_caller(app, client, engine, clock
         client, "/twilio/step/recorded?n=4&l=cmn&c=work&s=city-leadership&ref=12345671",
         {**CALL, "RecordingSid": "RE" + "f" * 32, "RecordingUrl": "https://x", "Digits": "#"})
     assert "受理编号是" in recorded.get_data(as_text=True)
-    assert failures == ["voice", "step/language", "step/recorded"]
-    # Callbacks have no caller waiting: a failed write answers 503 so Twilio can retry.
-    status = signed_post(client, "/twilio/status", {**CALL, "CallStatus": "completed"})
-    recording = signed_post(client, "/twilio/recording?cid=gz-2023&n=4&l=cmn&ref=12345671", {
+    # Callbacks are answered once journalled: Twilio need not retry them.
+    status = signed_post(client, "/twilio/status", {**CALL, "CallStatus": "completed",
+                                                    "CallDuration": "60"})
+    recording = signed_post(client, "/twilio/recording?cid=gz-2023&n=4&l=cmn&c=work"
+                                    "&s=city-leadership&ref=12345671", {
         "CallSid": CALL["CallSid"], "RecordingSid": "RE" + "f" * 32,
         "RecordingStatus": "completed", "RecordingUrl": "https://x", "RecordingDuration": "3"})
-    assert (status.status_code, recording.status_code) == (503, 503)
-    assert status.headers["Retry-After"] == "30"
+    assert (status.status_code, recording.status_code) == (204, 204)
+    assert journal.stats().depth == 5
+    # The database is back: the writer brings every fact across, once.
+    assert app.extensions["hotline.writer"].drain() == 5
+    assert journal.stats().depth == 0
+    with make_session_factory(engine)() as session:
+        [call] = list(export_records(session, app.extensions["hotline.campaigns"]))
+    assert (call["outcome"], call["duration_seconds"]) == ("reported", 60)
+    assert [(r["reference"], r["category"], r["recording_seconds"]) for r in call["reports"]] \
+        == [("12345671", "work", 3)]
+
+
+def test_an_unwritable_journal_offers_a_message_and_callbacks_ask_again(app, client) -> None:
+    import sqlite3
+
+    journal = app.extensions["hotline.journal"]
+    # Another process holds the journal's write lock for longer than the busy timeout.
+    holder = sqlite3.connect(journal.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        answer = signed_post(client, "/twilio/voice", CALL)
+        assert answer.status_code == 200
+        twiml = answer.get_data(as_text=True)
+        assert "对不起，本热线系统暂时出现故障。" in twiml and "<Record" in twiml
+        # The message's callback carries Twilio's connection overrides (retries on 5xx).
+        assert "/twilio/recording?cid=gz-2023" in twiml and "rc=3&amp;rp=ct,rt,5xx" in twiml
+        status = signed_post(client, "/twilio/status", {**CALL, "CallStatus": "completed"})
+        assert status.status_code == 503 and status.headers["Retry-After"] == "30"
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.get_json()["journal"]["writable"] is False
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/healthz").status_code == 200
 
 
 def test_an_unexpected_error_is_an_apology_not_silence(app, client, monkeypatch) -> None:

@@ -1,30 +1,33 @@
 """The Flask blueprint Twilio talks to.
 
-Each handler is thin: check the signature, parse, ask `ivr` what to say, store
-what happened through `db` in one transaction, answer. The answer never waits
-on the database's verdict: a failed write is logged and the caller still hears
-the next prompt.
+Each handler is thin: check the signature, parse, ask `ivr` what to say, append
+what happened to the local journal (fsync'd), answer. The database is never on
+this path: the journal's writer brings each fact to it. Should the journal
+itself be unwritable, a caller hears the fallback (the line has a problem, the
+postal address, leave a message) and a callback is answered 503 for Twilio to
+retry (the callback URLs carry Twilio's connection overrides).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from db import calllog
 from db.calllog import CallKey
-from ivr import flow
+from ivr import fallback, flow
 from ivr.campaign import Campaign, Campaigns, Route
 from ivr.gate import check_gate
-from webhooks.params import BadRequest, call_key, e164, small_int
+from ivr.references import ReferencesExhausted
+from journal import Journal, JournalUnavailable, facts
+from webhooks.params import BadRequest, call_key, call_sid, e164, small_int
 from webhooks.signature import is_signed
 
 log = logging.getLogger("hotline.webhooks")
@@ -41,11 +44,13 @@ class WebhookContext:
     """What the webhooks need, handed in by the composition root."""
 
     campaigns: Campaigns
-    sessions: sessionmaker[Session]
+    journal: Journal
+    make_reference: Callable[[], str]
     clock: Callable[[], datetime]
     auth_token: str
     public_url: str | None = None
-    on_write_error: Callable[[str], None] | None = None
+    after_append: Callable[[], None] | None = None  # wakes the writer (or drains, in tests)
+    on_journal_error: Callable[[str], None] | None = None
 
 
 def init_app(app: Flask, context: WebhookContext) -> None:
@@ -67,25 +72,34 @@ def _links(context: WebhookContext) -> flow.Links:
     return flow.Links(request.script_root + PREFIX)
 
 
-class WriteFailed(Exception):
-    """A callback's write failed: answer 503 so that Twilio may deliver it again."""
+class JournalFailed(Exception):
+    """A callback could not be journalled: answer 503 so that Twilio delivers it again."""
 
 
-def _store(what: str, write: Callable[[Session], object]) -> object | None:
-    """Run one write transaction; on a database error log it and carry on (None)."""
+def _journal(kind: str, key: CallKey, at: datetime, **fields: Any) -> bool:
+    """Append one fact durably; False (logged, counted) when the journal cannot be written."""
     context = _context()
     try:
-        with context.sessions.begin() as session:
-            return write(session)
-    except SQLAlchemyError as exc:
-        # No caller data in logs: the step, the error class and the database's error code.
-        orig = getattr(exc, "orig", None)
-        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
-        log.error("call log write failed at %s: %s (%s)", what,
-                  type(orig or exc).__name__, code or "no code")
-        if context.on_write_error:
-            context.on_write_error(what)
-        return None
+        context.journal.append(kind, key.call_sid, facts.fact(key, at, **fields))
+    except JournalUnavailable as exc:
+        # No caller data in logs: the kind of fact and the journal's error.
+        log.error("journal append failed at %s: %s", kind, exc)
+        if context.on_journal_error:
+            context.on_journal_error(kind)
+        return False
+    if context.after_append:
+        context.after_append()
+    return True
+
+
+def _line_problem(campaign: Campaign | None, failed: fallback.FailedStep) -> VoiceResponse:
+    """The fallback's answer, given in-line when the journal cannot take a step."""
+    context = _context()
+    try:
+        reference = context.make_reference()
+    except (JournalUnavailable, ReferencesExhausted):
+        reference = flow.new_reference()
+    return fallback.line_problem(campaign, failed, _links(context), reference)
 
 
 def _route() -> Route | None:
@@ -136,8 +150,8 @@ def _bad_state(exc: flow.BadState) -> tuple[str, int] | Response:
     return f"bad step state: {exc}", 400
 
 
-@bp.errorhandler(WriteFailed)
-def _write_failed(_exc: WriteFailed) -> tuple[str, int, dict[str, str]]:
+@bp.errorhandler(JournalFailed)
+def _journal_failed(_exc: JournalFailed) -> tuple[str, int, dict[str, str]]:
     return "call log unavailable; try again", 503, {"Retry-After": "30"}
 
 
@@ -162,14 +176,16 @@ def voice() -> Response:
     """A call comes in: route by the dialled number, check the gate, greet or turn away."""
     context, now, campaign, key = _incoming()
     if campaign is None:
-        _store("voice", lambda s: calllog.log_answer(
-            s, key, at=now, refusal="unknown_number", result="unknown_number"))
+        _journal(facts.ANSWER, key, now, refusal="unknown_number", result="unknown_number")
         return _twiml(flow.unknown_number())
     decision = check_gate(campaign, now)
     reply = flow.answer_call(campaign, decision, _links(context))
-    _store("voice", lambda s: calllog.log_answer(
-        s, key, at=now, refusal=decision.refusal and str(decision.refusal),
-        result=reply.record.result, language=reply.record.language))
+    journalled = _journal(facts.ANSWER, key, now,
+                          refusal=decision.refusal and str(decision.refusal),
+                          result=reply.record.result, language=reply.record.language)
+    if not journalled and decision.is_open:
+        # Nothing the caller pressed could be kept: offer the message that can be.
+        return _twiml(_line_problem(campaign, fallback.FailedStep()))
     return _twiml(reply.twiml)
 
 
@@ -182,26 +198,20 @@ def step(name: str) -> Response:
     if campaign is None:
         return _twiml(flow.technical_problem(None))
     state = flow.CallState.from_query(request.args)
-    links = _links(context)
-    params = request.form.to_dict()
-    reply = flow.handle_step(name, campaign, state, params, links)
+    try:
+        reply = flow.handle_step(name, campaign, state, request.form.to_dict(), _links(context),
+                                 context.make_reference)
+    except (JournalUnavailable, ReferencesExhausted) as exc:
+        log.error("no reference could be made at step/%s: %s", name, exc)
+        return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
     record = reply.record
-
-    def write(session: Session) -> str | None:
-        reference = None
-        if record.report is not None:
-            reference = _save_report(session, key, record.report, now, campaign)
-        calllog.log_step(session, key, at=now, step_no=record.step_no, step=record.step,
-                         result=record.result, digits=record.digits,
-                         language=record.language or state.language or None,
-                         referred=record.referred, transferred=record.transferred)
-        return reference
-
-    stored = _store(f"step/{name}", write)
-    if record.report is not None and stored and stored != record.report.reference:
-        # The random reference was already taken: the caller hears the one on file.
-        reply = flow.handle_step(name, campaign, replace(state, reference=str(stored)),
-                                 params, links)
+    if not _journal(facts.STEP, key, now, step_no=record.step_no, step=record.step,
+                    result=record.result, digits=record.digits,
+                    language=record.language or state.language or None,
+                    referred=record.referred, transferred=record.transferred,
+                    report=asdict(record.report) if record.report else None,
+                    **_due_days(campaign)):
+        return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
     return _twiml(reply.twiml)
 
 
@@ -218,8 +228,8 @@ def recording() -> tuple[str, int]:
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status != "completed" or not report.recording_sid:
         return "", 204  # no audio (an empty recording): nothing to keep
-    if _store("recording", lambda s: _save_report(s, key, report, now, campaign)) is None:
-        raise WriteFailed  # nobody is on the line: let Twilio retry instead of losing it
+    if not _journal(facts.RECORDING, key, now, report=asdict(report), **_due_days(campaign)):
+        raise JournalFailed  # nobody is on the line: let Twilio retry instead of losing it
     return "", 204
 
 
@@ -230,21 +240,39 @@ def status() -> tuple[str, int]:
     call_status = request.form.get("CallStatus", "")
     if call_status not in KNOWN_CALL_STATUSES:
         raise BadRequest("CallStatus is missing or unknown")
-    stored = _store("status", lambda s: calllog.apply_status(
-        s, key, at=now, status=call_status,
-        sequence=small_int(request.form.get("SequenceNumber")),
-        duration=small_int(request.form.get("CallDuration"))))
-    if stored is None:
-        raise WriteFailed
+    if not _journal(facts.STATUS, key, now, status=call_status,
+                    sequence=small_int(request.form.get("SequenceNumber")),
+                    duration=small_int(request.form.get("CallDuration"))):
+        raise JournalFailed
     return "", 204
 
 
-def _save_report(session: Session, key: CallKey, report: flow.ReportFact, at: datetime,
-                 campaign: Campaign) -> str:
-    return calllog.save_report(
-        session, key, at=at, number=report.number, reference=report.reference,
-        category=report.category, subject=report.subject, recording_sid=report.recording_sid,
-        recording_url=report.recording_url, recording_seconds=report.recording_seconds,
-        recording_status=report.recording_status, new_reference=flow.new_reference,
-        acknowledge_days=campaign.acknowledge_days, feedback_days=campaign.feedback_days,
-        in_scope=report.in_scope)
+@bp.post("/fallback")
+def fallback_url() -> Response:
+    """The number's "primary handler fails" URL: needs neither the database nor the journal.
+
+    Twilio adds ErrorCode and ErrorUrl; they are logged with the call's SID only (the
+    failed URL's path, not its query, which holds the caller's menu choices).
+    """
+    context = _context()
+    sid = call_sid(request.form)
+    campaign = _campaign_for()
+    if request.args.get("done"):
+        return _twiml(fallback.message_taken(campaign, request.args.get("l", ""),
+                                             request.args.get("ref", "")))
+    error_url = request.form.get("ErrorUrl", "")
+    log.error("Twilio used the fallback URL for call %s: error %s at %s", sid,
+              (request.form.get("ErrorCode") or "none")[:16],
+              urlsplit(error_url).path[:200] or "unknown")
+    try:
+        reference = context.make_reference()
+    except (JournalUnavailable, ReferencesExhausted):
+        reference = ""
+    failed = fallback.FailedStep.from_error_url(error_url)
+    return _twiml(fallback.line_problem(campaign, failed, _links(context),
+                                        reference or flow.new_reference()))
+
+
+def _due_days(campaign: Campaign) -> dict[str, int | None]:
+    return {"acknowledge_days": campaign.acknowledge_days,
+            "feedback_days": campaign.feedback_days}

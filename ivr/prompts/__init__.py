@@ -28,6 +28,7 @@ REQUIRED_TEXTS = (
     "reopens", "not_open_yet", "every_day_but_some", "minutes", "seconds",
     "closed_for_good", "postal", "unknown_number", "technical_problem", "every_day",
     "when_today", "when_tomorrow", "when_on", "zone_format",
+    "line_problem", "line_problem_message",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
 )

@@ -70,7 +70,8 @@ def test_five_failures_from_one_address_lock_that_address(app, users) -> None:
 def test_throttling_holds_across_processes(app, users, settings, engine, clock, campaigns,
                                            console) -> None:
     # A second app on the same database stands for another web worker.
-    other = create_app(settings, clock=clock, campaigns=campaigns, engine=engine)
+    other = create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
+                     drain_inline=True)
     other.extensions["hotline.console"].hasher = FAST_HASHER
     for _ in range(5):
         sign_in(app.test_client(), "operator", "wrong password!")

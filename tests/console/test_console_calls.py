@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-REFS = re.compile(r'class="ref">(\d{8})<')
+REFS = re.compile(r'class="ref">(\d{8,9})<')
 
 
 def search(client, text: str, **filters: str) -> str:  # type: ignore[no-untyped-def]

@@ -103,7 +103,8 @@ def test_rekey_moves_every_file_to_the_new_key(reported, fetcher, engine, store,
 def test_production_refuses_to_start_without_a_recordings_key(tmp_path) -> None:
     env = {"HOTLINE_ENV": "production", "HOTLINE_SECRET_KEY": "s" * 40,
            "TWILIO_AUTH_TOKEN": "t", "HOTLINE_PUBLIC_URL": "https://h.example.org",
-           "HOTLINE_DATABASE_URL": "postgresql+psycopg://db/hotline"}
+           "HOTLINE_DATABASE_URL": "postgresql+psycopg://db/hotline",
+           "HOTLINE_REFERENCE_KEY": "r" * 32}
     settings = Settings.from_env(env, instance_path=tmp_path)
     assert any("HOTLINE_RECORDINGS_KEY" in p for p in settings.production_problems())
     with pytest.raises(SettingsError, match="HOTLINE_RECORDINGS_KEY"):
