@@ -194,7 +194,6 @@ def run(databases: list[str], timing: Timing, folder: Path) -> dict[str, Any]:
 
 
 def print_results(results: dict[str, Any]) -> None:
-    bare = results["targets"]["bare"]
     for label, target in results["targets"].items():
         sat, paced = target["saturation"], target["paced"]
         print(f"\n== {label}: saturation {sat['rps']:.0f} req/s "
@@ -211,11 +210,6 @@ def print_results(results: dict[str, Any]) -> None:
                   f"{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}")
         for sample in sat["error_samples"] + paced["error_samples"]:
             print(f"   error: {sample}")
-        if label != "bare":
-            print(f"   vs bare: CPU per request {sat['cpu_per_request_ms'] / bare['saturation']['cpu_per_request_ms']:.2f}×, "
-                  f"throughput {sat['rps'] / bare['saturation']['rps']:.2f}×, paced p99 "
-                  f"{paced['p99_ms'] / max(0.001, bare['paced']['p99_ms']):.2f}×, capacity "
-                  f"{target['capacity'] / max(1, bare['capacity']):.2f}×")
     for kind, reason in results["skipped"].items():
         print(f"\n== {kind}: skipped ({reason})")
 

@@ -27,6 +27,7 @@ import urllib.parse
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bench.servers import CLOSED_NUMBER, OPEN_NUMBER
 from hotline.simulator import HANGUP, CallSimulator, sign
@@ -265,7 +266,7 @@ def _caller_thread(spec: Spec, number: int, clock: _Window, slots: _Slots | None
                 result.calls += 1
 
 
-def _run_process(spec: Spec, token: str, begin_at: float, out: multiprocessing.connection.Connection) -> None:  # type: ignore[name-defined]
+def _run_process(spec: Spec, token: str, begin_at: float, out: Any) -> None:
     TOKEN_HOLDER[0] = token
     cpu_before = sum(os.times()[:2])
     while time.monotonic() < begin_at:

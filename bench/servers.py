@@ -216,7 +216,8 @@ def _start(label: str, command: list[str], env: dict[str, str], folder: Path,
     port = free_port()
     log = folder / f"{label}.log"
     with log.open("w") as out:
-        process = subprocess.Popen([*command, "--port", str(port)], cwd=folder, env=env,
+        # The bench's own fixed commands (this interpreter, -m hotline / bench.bare).
+        process = subprocess.Popen([*command, "--port", str(port)], cwd=folder, env=env,  # noqa: S603
                                    stdout=out, stderr=subprocess.STDOUT, text=True)
     server = Server(label, process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
