@@ -31,6 +31,7 @@ from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import Call, CallEvent, Report
 from ivr.campaign import Campaign, load_campaigns
+from ivr.flow import is_valid_reference
 from reports.figures import campaign_figures
 from reports.mail import build_message
 
@@ -44,6 +45,12 @@ OUTCOMES = (("reported", 40), ("referred", 10), ("transferred", 3), ("abandoned"
             ("closed_hours", 17), ("after_cutoff", 1), ("not_open_yet", 2))
 SUBJECTS = ("city-leadership", "next-level-leaders", "key-post-leaders")
 FOLLOW_UPS = ("new", "new", "acknowledged", "in_review", "referred", "closed")
+
+
+def reference(serial: int) -> str:
+    """A valid reference (check digit included) unique to `serial`, as callers quote them."""
+    body = str(1_000_000 + serial)
+    return next(body + digit for digit in "0123456789" if is_valid_reference(body + digit))
 
 
 def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list, list, list]]:
@@ -88,7 +95,7 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
                     report_id += 1
                     report_rows.append({
                         "id": report_id, "call_id": call_id, "number": number,
-                        "reference": f"{report_id:08d}", "category": category,
+                        "reference": reference(report_id), "category": category,
                         "subject": rng.choice(SUBJECTS), "recording_sid": f"RE{report_id:032x}",
                         "recording_url": None, "recording_seconds": rng.randint(5, 300),
                         "recording_status": "completed",
@@ -126,6 +133,32 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
     return time.perf_counter() - began
 
 
+def prepare(url: str, campaign: Campaign, calls: int, *, refill: bool = False,
+            wipe: bool = False, owned: bool = False) -> Engine:
+    """An engine on `url` holding exactly `calls` bench calls (filled unless already so).
+
+    Only a database the bench made may be emptied: `owned` (its own file), one with the
+    marker table, or any with `wipe`; anything else stops with a message.
+    """
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        present = connection.scalar(select(func.count()).select_from(Call)) or 0
+    print(f"database: {engine.url.render_as_string(hide_password=True)} "
+          f"({engine.dialect.name})")
+    if present != calls or refill:
+        owned = owned or inspect(engine).has_table(MARKER)
+        if present and not owned and not wipe:
+            engine.dispose()
+            raise SystemExit(
+                f"bench: {engine.url.render_as_string(hide_password=True)} holds "
+                f"{present:,} calls and was not made by this bench; filling it would delete "
+                "them. Use a database of its own, or --wipe if that is really what you want.")
+        print(f"filling {calls:,} calls …")
+        print(f"filled in {fill(engine, campaign, calls):.1f} s")
+    return engine
+
+
 def _timed(action, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(repeat):
@@ -146,23 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     campaign = next(iter(load_campaigns(ROOT / "campaigns")))
-    engine = make_engine(args.url)
-    upgrade(engine)
+    engine = prepare(args.url, campaign, args.calls, refill=args.refill, wipe=args.wipe,
+                     owned=args.url == DEFAULT_URL)
     sessions = make_session_factory(engine)
-    with sessions() as session:
-        present = session.scalar(select(func.count()).select_from(Call)) or 0
-    print(f"database: {engine.url.render_as_string(hide_password=True)} "
-          f"({engine.dialect.name})")
-    if present != args.calls or args.refill:
-        owned = args.url == DEFAULT_URL or inspect(engine).has_table(MARKER)
-        if present and not owned and not args.wipe:
-            engine.dispose()
-            raise SystemExit(
-                f"bench.report: {engine.url.render_as_string(hide_password=True)} holds "
-                f"{present:,} calls and was not made by this bench; filling it would delete "
-                "them. Use a database of its own, or --wipe if that is really what you want.")
-        print(f"filling {args.calls:,} calls …")
-        print(f"filled in {fill(engine, campaign, args.calls):.1f} s")
     with sessions() as session:
         reports = session.scalar(select(func.count()).select_from(Report))
     print(f"call log: {args.calls:,} calls, {reports:,} reports")
