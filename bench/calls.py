@@ -42,7 +42,7 @@ class Timing:
 
 
 FULL = Timing()
-QUICK = Timing(warmup=0.5, saturation=1.5, paced=1.5, probe=1.5, probes=2)
+QUICK = Timing(warmup=0.3, saturation=1.0, paced=1.0, probe=1.0, probes=1)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -118,7 +118,7 @@ def capacity(server: servers.Server, bare: bool, saturated_rps: float,
         nonlocal peak
         threads = max(2, min(calls, 48))
         phase, memory = _measure(server, bare, mode="pace", callers=threads, calls=calls,
-                                 seconds=timing.probe, warmup=min(2.0, timing.warmup + 1))
+                                 seconds=timing.probe, warmup=timing.warmup)
         peak = max(peak, memory)
         probes.append(Probe(calls, phase.p99_ms, phase.errors, phase.rps, phase.calls))
         return probes[-1].held

@@ -3,8 +3,11 @@
     python -m bench.growth [--databases sqlite,postgresql] [--sizes 10000,1000000] [--quick]
 
 Each size gets a database of the bench's own (an SQLite file under
-instance/bench/, a PostgreSQL database named hotline_bench_growth_<size>),
-filled once with bench.report's realistic calls and reused. Then the daily
+instance/bench/, a PostgreSQL database named hotline_bench_growth_<size>_daily),
+filled once with bench.report's realistic calls and reused. A line takes the
+same number of calls every day (1,000), so a bigger log is a longer history:
+10 thousand calls are ten days of the seed campaign, a million its thousandth
+day (the campaign's closing date moved to fit). Then the daily
 report, the console's pages (through the app, signed in as a manager), the
 searches and a day's export are timed at each size; the figure that counts is
 the ratio of the largest size to the smallest. For a read that grows, the
@@ -22,7 +25,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.engine import make_url
 
-from bench.report import prepare
+from bench.report import FIRST_DAY, prepare
 from bench.servers import POSTGRES_ADMIN
 from console.filters import encode_cursor
 from db.engine import make_engine, make_session_factory
@@ -41,13 +45,37 @@ from ivr.campaign import Campaign, load_campaigns
 from reports.figures import campaign_figures
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2023, 7, 27, 10, 0, tzinfo=UTC)  # the morning after the last day
-A_DAY = date(2023, 6, 15)
+PER_DAY = 1000  # calls a day: a busy line
 FLAT = 1.5
 # The reads that must stay flat by the issue's own words; the rest are reported the same way.
 MUST_BE_FLAT = ("daily report", "first page", "deep page", "search")
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class History:
+    """A campaign that has run for `days` days at PER_DAY calls a day."""
+
+    campaign: Campaign
+    campaigns_path: Path
+    mid_day: date
+    last_day: date
+    now: datetime  # the next morning, 10:00 local
+
+
+def history(calls: int, folder: Path) -> History:
+    days = max(1, -(-calls // PER_DAY))
+    last = FIRST_DAY + timedelta(days=days - 1)
+    path = folder / f"campaigns-{calls}"
+    path.mkdir(parents=True, exist_ok=True)
+    seed = (ROOT / "campaigns" / "guangzhou-2023.toml").read_text(encoding="utf-8")
+    (path / "line.toml").write_text(re.sub(r"^closes = .*$", f"closes = {last}", seed,
+                                           count=1, flags=re.M), encoding="utf-8")
+    campaign = next(iter(load_campaigns(path)))
+    now = datetime.combine(last + timedelta(days=1), dtime(10), tzinfo=campaign.timezone)
+    return History(campaign, path, FIRST_DAY + timedelta(days=days // 2), last,
+                   now.astimezone(UTC))
 
 
 @dataclass
@@ -76,13 +104,13 @@ class _Recorder:
                                              time.perf_counter() - self._began))
 
 
-def _sign_in(client: Any, engine: Engine) -> None:
+def _sign_in(client: Any, engine: Engine, now: datetime) -> None:
     from console.accounts import add_user
 
     name = f"bench{secrets.token_hex(4)}"  # one per run: the audit log keeps every user
     password = secrets.token_urlsafe(16)
     with make_session_factory(engine).begin() as session:
-        add_user(session, name, "manager", password, at=NOW, hasher=FAST)
+        add_user(session, name, "manager", password, at=now, hasher=FAST)
     page = client.get("/console/login").get_data(as_text=True)
     token = CSRF.search(page).group(1)  # type: ignore[union-attr]
     answer = client.post("/console/login", data={"csrf_token": token, "name": name,
@@ -100,7 +128,8 @@ def _get(client: Any, path: str) -> Callable[[], None]:
     return read
 
 
-def _reads(client: Any, engine: Engine, campaign: Campaign) -> dict[str, Callable[[], None]]:
+def _reads(client: Any, engine: Engine, line: History) -> dict[str, Callable[[], None]]:
+    campaign, a_day = line.campaign, line.mid_day
     sessions = make_session_factory(engine)
     with sessions() as session:
         total = session.scalar(select(Call.id).order_by(Call.id.desc()).limit(1)) or 1
@@ -118,12 +147,12 @@ def _reads(client: Any, engine: Engine, campaign: Campaign) -> dict[str, Callabl
     def report(day: date) -> Callable[[], None]:
         def read() -> None:
             with sessions() as session:
-                campaign_figures(session, campaign, day, NOW)
+                campaign_figures(session, campaign, day, line.now)
         return read
 
     return {
-        "daily report, a mid-campaign day": report(A_DAY),
-        "daily report, the last day": report(campaign.closes),
+        "daily report, a mid-campaign day": report(a_day),
+        "daily report, the last day": report(line.last_day),
         "campaign so far (statistics of the campaign)": _get(
             client, f"/console/stats?campaign={campaign.id}"),
         "statistics page": _get(client, "/console/stats"),
@@ -135,7 +164,7 @@ def _reads(client: Any, engine: Engine, campaign: Campaign) -> dict[str, Callabl
         "search by reference": _get(
             client, f"/console/calls?q={picked.reference if picked else '00000000'}"),
         "search by calling number": _get(client, f"/console/calls?q={number.lstrip('+')}"),
-        "a day's export (CSV)": _get(client, f"/console/calls.csv?since={A_DAY}&until={A_DAY}"),
+        "a day's export (CSV)": _get(client, f"/console/calls.csv?since={a_day}&until={a_day}"),
     }
 
 
@@ -149,18 +178,18 @@ def _time(read: Callable[[], None], repeat: int) -> float:
     return statistics.median(times)
 
 
-def measure(engine: Engine, campaign: Campaign, folder: Path, repeat: int
+def measure(engine: Engine, line: History, folder: Path, repeat: int
             ) -> tuple[dict[str, float], dict[str, list[Statement]]]:
     url = engine.url.render_as_string(hide_password=False)
-    settings = Settings(database_url=url, campaigns_path=ROOT / "campaigns",
+    settings = Settings(database_url=url, campaigns_path=line.campaigns_path,
                         instance_path=folder, twilio_auth_token="bench-" + "0" * 26)
-    app = create_app(settings, clock=lambda: NOW, engine=engine)
+    app = create_app(settings, clock=lambda: line.now, engine=engine)
     app.extensions["hotline.console"].hasher = FAST
     client = app.test_client()
-    _sign_in(client, engine)
+    _sign_in(client, engine, line.now)
     recorder = _Recorder(engine)
     times, statements = {}, {}
-    for name, read in _reads(client, engine, campaign).items():
+    for name, read in _reads(client, engine, line).items():
         times[name] = _time(read, repeat)
         recorder.statements, recorder.on = [], True
         read()
@@ -174,8 +203,8 @@ def explain(engine: Engine, statement: Statement) -> str:
     with engine.connect() as connection:
         rows = connection.exec_driver_sql(prefix + statement.sql, statement.params).all()
     if engine.dialect.name == "sqlite":
-        return "\n".join(f"      {row[-1]}" for row in rows)
-    return "\n".join(f"      {row[0]}" for row in rows)
+        return "\n".join(f"      {str(row[-1])[:150]}" for row in rows)
+    return "\n".join(f"      {str(row[0])[:150]}" for row in rows)
 
 
 @contextmanager
@@ -183,11 +212,11 @@ def growth_database(kind: str, size: int, quick: bool, folder: Path) -> Iterator
     """(URL, owned) of the bench's database for `size` calls; quick ones are thrown away."""
     if kind == "sqlite":
         base = folder if quick else ROOT / "instance" / "bench"
-        yield f"sqlite:///{base / f'growth-{size}.sqlite3'}", True
+        yield f"sqlite:///{base / f'growth-{size}-daily.sqlite3'}", True
         return
     admin = make_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     name = (f"hotline_bench_quick_{secrets.token_hex(4)}_{size}" if quick
-            else f"hotline_bench_growth_{size}")
+            else f"hotline_bench_growth_{size}_daily")
     with admin.connect() as connection:
         exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                                    {"n": name})
@@ -206,7 +235,6 @@ def growth_database(kind: str, size: int, quick: bool, folder: Path) -> Iterator
 def run(databases: list[str], sizes: list[int], quick: bool, repeat: int) -> dict[str, Any]:
     from bench.servers import postgres_reachable
 
-    campaign = next(c for c in load_campaigns(ROOT / "campaigns") if c.id == "gz-2023")
     out: dict[str, Any] = {"sizes": sizes, "databases": {}, "skipped": {}, "plans": {}}
     with tempfile.TemporaryDirectory(prefix="hotline-growth-") as tmp:
         for kind in databases:
@@ -217,8 +245,9 @@ def run(databases: list[str], sizes: list[int], quick: bool, repeat: int) -> dic
             plans: dict[str, str] = {}
             for size in sizes:
                 with growth_database(kind, size, quick, Path(tmp)) as (url, owned):
-                    engine = prepare(url, campaign, size, owned=owned)
-                    per_size[size], statements = measure(engine, campaign, Path(tmp), repeat)
+                    line = history(size, Path(tmp))
+                    engine = prepare(url, line.campaign, size, owned=owned)
+                    per_size[size], statements = measure(engine, line, Path(tmp), repeat)
                     if size == max(sizes):
                         for name, ran in statements.items():
                             if ran:

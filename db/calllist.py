@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from db import tallies
 from db.followup import overdue_clause
 from db.models import Call, Report
 from db.queries import Window, concrete_windows, windows_clause
@@ -135,9 +136,28 @@ def _for_counting(session: Session, where: CallFilter) -> CallFilter:
     return replace(where, windows=concrete_windows(session, where.windows))
 
 
+def _by_window_only(where: CallFilter) -> bool:
+    """Only campaigns and dates are filtered: the tallies hold the answer."""
+    return (not where.from_numbers and where.call_ids is None and not _report_clauses(where))
+
+
+def _tally_windows(where: CallFilter) -> list[tuple[list[str | None] | None, Window | None]]:
+    if where.windows is None:
+        return [(None, None)]
+    return [([window.campaign_id], window) for window in where.windows]
+
+
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
     where = _for_counting(session, where)
+    if _by_window_only(where):
+        counts: dict[str, int] = {}
+        for campaign_ids, window in _tally_windows(where):
+            found = tallies.call_counts(session, campaign_ids, window and window.start,
+                                        window and window.end)
+            for (outcome, _chose), count in found.items():
+                counts[outcome] = counts.get(outcome, 0) + count
+        return counts
     query = _filtered(select(Call.outcome, func.count()).select_from(Call), where,
                       with_outcome=False).group_by(Call.outcome)
     return {outcome: count for outcome, count in session.execute(query)}
@@ -175,6 +195,20 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
     reports joined to their (filtered) calls.
     """
     where = _for_counting(session, where)
+    if _by_window_only(where) and not where.outcome:
+        by_category: dict[str | None, int] = {}
+        by_follow_up: dict[str, int] = {}
+        overdue = 0
+        for campaign_ids, window in _tally_windows(where):
+            start, end = (window.start, window.end) if window else (None, None)
+            totals = tallies.report_totals(session, campaign_ids, start, end)
+            for category, count in totals.by["category"].items():
+                by_category[category] = by_category.get(category, 0) + count
+            for state, count in totals.by["follow_up"].items():
+                if state is not None:
+                    by_follow_up[state] = by_follow_up.get(state, 0) + count
+            overdue += tallies.overdue_counts(session, campaign_ids, start, end, now)[2]
+        return ReportFigures(by_category, by_follow_up, overdue)
     late = case((overdue_clause(now), 1), else_=0)
     query = select(Report.category, Report.follow_up, func.count(), func.sum(late)) \
         .group_by(Report.category, Report.follow_up)

@@ -158,4 +158,5 @@ class Report(Base):
 # The console's tables (users, report activity, audit log) share this metadata; reports
 # refer to users, so they are registered whenever the call log's models are.
 import db.console_models  # noqa: E402
-import db.report_models  # noqa: E402, F401  (the daily report deliveries)
+import db.report_models  # noqa: E402  (the daily report deliveries)
+import db.tally_models  # noqa: E402, F401  (tallies kept by triggers, migration 0013)

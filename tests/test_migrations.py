@@ -144,6 +144,35 @@ def _check_0009(connection: Connection) -> None:
     assert {key: bool(value) for key, value in flags.items()} == {1: False, 2: True}
 
 
+def _load_0009(connection: Connection) -> None:
+    _load_0008(connection)
+    connection.execute(text("UPDATE calls SET chose_category = true WHERE id = 2"))
+    connection.execute(text("UPDATE reports SET campaign_id = 'gz-2023', call_started_at = "
+                            ":at"), {"at": STARTED})
+
+
+def _check_0013(connection: Connection) -> None:
+    # The tallies start from the rows already there, at every level, and move with them.
+    _check_0009(connection)
+    calls = connection.execute(text(
+        "SELECT level, period, outcome, chose_category, calls FROM call_tallies "
+        "ORDER BY level, outcome")).all()
+    assert [(r.level, r.period, r.outcome, bool(r.chose_category), r.calls) for r in calls] \
+        == [(0, "2023-06", "abandoned", True, 1), (0, "2023-06", "reported", False, 1),
+            (1, "2023-06-01", "abandoned", True, 1), (1, "2023-06-01", "reported", False, 1),
+            (2, "2023-06-01 02", "abandoned", True, 1), (2, "2023-06-01 02", "reported", False, 1)]
+    row = connection.execute(text(
+        "SELECT reports, recorded, recorded_seconds FROM report_tallies WHERE level = 1 "
+        "AND dimension = 'category' AND value = 'integrity'")).one()
+    assert tuple(row) == (1, 1, 41)
+    savepoint = connection.begin_nested()
+    connection.execute(text("UPDATE calls SET outcome = 'referred' WHERE id = 2"))
+    moved = dict(connection.execute(text(
+        "SELECT outcome, calls FROM call_tallies WHERE level = 2 AND chose_category = true")).all())
+    assert moved == {"abandoned": 0, "referred": 1}
+    savepoint.rollback()
+
+
 def _load_0006(connection: Connection) -> None:
     _load_0005(connection)
     connection.execute(text(
@@ -186,6 +215,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0007": UpgradeTest(load=_load_0006, check=_check_0007),
     "0008": UpgradeTest(load=_load_0007, check=_check_0008),
     "0009": UpgradeTest(load=_load_0008, check=_check_0009),
+    "0013": UpgradeTest(load=_load_0009, check=_check_0013),
 }
 
 

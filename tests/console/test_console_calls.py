@@ -214,7 +214,12 @@ def test_report_filters_and_searches_are_not_probed_per_call(engine, backend, pl
         finally:
             event.remove(engine, "before_cursor_execute", seen)
         assert figures.by_category == {"integrity": 1} and figures.by_follow_up == {"new": 1}
-        assert len(statements) == 1 and "calls" not in statements[0], statements
+        # Unfiltered, the figures are the tallies' sums and the overdue reports' counts:
+        # no statement reads the calls, none reads every report.
+        assert "report_tallies" in statements[0], statements
+        assert not any("FROM calls" in statement for statement in statements), statements
+        assert all("report_tallies" in statement or "_due <" in statement
+                   for statement in statements), statements
 
 
 def test_search_reads_full_width_digits_check_digits_and_local_numbers(signed_in,
