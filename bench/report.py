@@ -45,6 +45,21 @@ OUTCOMES = (("reported", 40), ("referred", 10), ("transferred", 3), ("abandoned"
             ("closed_hours", 17), ("after_cutoff", 1), ("not_open_yet", 2))
 SUBJECTS = ("city-leadership", "next-level-leaders", "key-post-leaders")
 FOLLOW_UPS = ("new", "new", "acknowledged", "in_review", "referred", "closed")
+OPEN = ("acknowledged", "in_review")
+DONE = ("referred", "closed")
+BACKLOG = 0.01  # share of reports an office lets run past a deadline
+
+
+def _follow_up(rng: random.Random, campaign: Campaign, started: datetime) -> str:
+    """Where an office that keeps its deadlines has a report by the campaign's last day:
+    the recent ones in every state, older ones acknowledged, the oldest answered."""
+    age = (campaign.closes - started.astimezone(campaign.timezone).date()).days
+    late = rng.random() < BACKLOG
+    if age > campaign.feedback_days:
+        return rng.choice(OPEN) if late else rng.choice(DONE)
+    if age > campaign.acknowledge_days:
+        return "new" if late else rng.choice(OPEN + DONE)
+    return rng.choice(FOLLOW_UPS)
 
 
 def reference(serial: int) -> str:
@@ -100,7 +115,7 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
                         "recording_url": None, "recording_seconds": rng.randint(5, 300),
                         "recording_status": "completed",
                         "created_at": started + timedelta(seconds=60),
-                        "follow_up": rng.choice(FOLLOW_UPS),
+                        "follow_up": _follow_up(rng, campaign, started),
                         "campaign_id": campaign.id, "call_started_at": started,
                         "acknowledge_due": started + timedelta(days=campaign.acknowledge_days),
                         "feedback_due": started + timedelta(days=campaign.feedback_days)})

@@ -150,6 +150,11 @@ class Report(Base):
         Index("ix_reports_campaign_seconds", "campaign_id", "recording_seconds",
               "call_started_at", "recording_status"),
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
+        # The overdue counts read only overdue reports: follow-up state, then due date.
+        Index("ix_reports_overdue_acknowledgement", "follow_up", "acknowledge_due",
+              "campaign_id", "call_started_at", "feedback_due"),
+        Index("ix_reports_overdue_feedback", "follow_up", "feedback_due", "campaign_id",
+              "call_started_at"),
         Index("ix_reports_feedback_due", "feedback_due"),
         Index("ix_reports_assignee", "assignee_id"),
     )

@@ -9,7 +9,7 @@ counts per outcome read every call of a campaign, so they slowed down with
 every day of the campaign. These tallies hold the same counts per UTC month,
 day and hour; triggers adjust them in the transaction that changes a call or a
 report, so they are as current as the facts. They are filled here from the
-existing rows. (A later batch rebuild of calls or reports on SQLite must
+existing rows. Two indexes let the overdue counts read only overdue reports. (A later batch rebuild of calls or reports on SQLite must
 create the triggers again: a rebuilt table loses them.)
 """
 
@@ -134,6 +134,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("campaign_id", "level", "period", "dimension", "value",
                                 name="pk_report_tallies"),
     )
+    # The overdue counts read only overdue reports: follow-up state, then due date.
+    op.create_index("ix_reports_overdue_acknowledgement", "reports",
+                    ["follow_up", "acknowledge_due", "campaign_id", "call_started_at",
+                     "feedback_due"])
+    op.create_index("ix_reports_overdue_feedback", "reports",
+                    ["follow_up", "feedback_due", "campaign_id", "call_started_at"])
     dialect = op.get_bind().dialect.name
     _backfill(dialect)
     _create_triggers(dialect)
@@ -149,5 +155,7 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_tally_change ON {table}")
             op.execute(f"DROP TRIGGER IF EXISTS {table}_tally_update ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {table}_tally()")
+    op.drop_index("ix_reports_overdue_feedback", table_name="reports")
+    op.drop_index("ix_reports_overdue_acknowledgement", table_name="reports")
     op.drop_table("report_tallies")
     op.drop_table("call_tallies")
