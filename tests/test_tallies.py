@@ -121,3 +121,23 @@ def test_tallies_count_what_the_rows_hold_after_every_kind_of_change(engine: Eng
                     for dimension in ("category", "subject", "follow_up"):
                         assert +found.by[dimension] == +expected.by[dimension], dimension
         assert live, "the rounds left calls to count"
+
+
+def test_a_rebuild_from_the_rows_gives_the_tallies_the_triggers_kept(engine: Engine) -> None:
+    from db import tally_sql
+
+    rng = random.Random(8)
+    with Session(engine) as session, session.begin():
+        _write_round(session, rng, 1)
+
+    def snapshot() -> set[tuple[object, ...]]:
+        with engine.connect() as connection:
+            return {tuple(row) for table, value in (("call_tallies", "calls"),
+                                                    ("report_tallies", "reports"))
+                    for row in connection.exec_driver_sql(
+                        f"SELECT *, '{table}' FROM {table} WHERE {value} != 0")}  # noqa: S608
+
+    kept = snapshot()
+    with engine.begin() as connection:
+        tally_sql.rebuild(connection)
+    assert snapshot() == kept and kept
