@@ -161,6 +161,8 @@ def _reads(client: Any, engine: Engine, line: History) -> dict[str, Callable[[],
         "call list, first page, filtered": _get(client, f"/console/calls?{filtered}"),
         "call list, deep page, filtered": _get(
             client, f"/console/calls?{filtered}&older={deep_filtered}"),
+        "call list, one day, filtered": _get(
+            client, f"/console/calls?{filtered}&since={a_day}&until={a_day}"),
         "search by reference": _get(
             client, f"/console/calls?q={picked.reference if picked else '00000000'}"),
         "search by calling number": _get(client, f"/console/calls?q={number.lstrip('+')}"),

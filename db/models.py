@@ -150,6 +150,9 @@ class Report(Base):
         Index("ix_reports_campaign_seconds", "campaign_id", "recording_seconds",
               "call_started_at", "recording_status"),
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
+        # A day's reports by their call's start (the day's median reads these alone).
+        Index("ix_reports_campaign_started", "campaign_id", "call_started_at",
+              "recording_status", "recording_seconds"),
         # The overdue counts read only overdue reports: follow-up state, then due date.
         Index("ix_reports_overdue_acknowledgement", "follow_up", "acknowledge_due",
               "campaign_id", "call_started_at", "feedback_due"),

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from db.followup import overdue_acknowledgement_clause, overdue_feedback_clause
 from db.models import Call, Report
-from db.tally_models import DAY, HOUR, MONTH, CallTally, ReportTally
+from db.queries import campaign_ids as present_campaign_ids
+from db.tally_models import ALL_TIME, DAY, HOUR, MONTH, CallTally, ReportTally
 
 RECORDED = and_(Report.recording_status == "completed", Report.recording_seconds.is_not(None))
 _FORMATS = {MONTH: "%Y-%m", DAY: "%Y-%m-%d", HOUR: "%Y-%m-%d %H"}
@@ -57,6 +58,8 @@ def _before(a: datetime | None, b: datetime | None) -> bool:
 def split(start: datetime | None, end: datetime | None
           ) -> tuple[list[tuple[int, Span]], list[Span]]:
     """[start, end) as tally spans per level (whole periods) and edges (from the facts)."""
+    if start is None and end is None:
+        return [(ALL_TIME, (None, None))], []
     low = _ceil(start, HOUR) if start is not None else None
     high = _floor(end, HOUR) if end is not None else None
     if not _before(low, high):  # not one whole hour inside: all of it from the facts
@@ -79,6 +82,9 @@ def split(start: datetime | None, end: datetime | None
 def _periods(columns: Any, spans: list[tuple[int, Span]]) -> ColumnElement[bool]:
     parts = []
     for level, (low, high) in spans:
+        if level == ALL_TIME:
+            parts.append(and_(columns.level == ALL_TIME, columns.period == "all"))
+            continue
         bounds = [columns.level == level]
         if low is not None:
             bounds.append(columns.period >= low.strftime(_FORMATS[level]))
@@ -103,6 +109,15 @@ def _campaigns(column: Any, campaign_ids: Sequence[str | None] | None, tally: bo
     return [or_(*clauses) if clauses else false()]
 
 
+def _resolved(session: Session, campaign_ids: Sequence[str | None] | None
+              ) -> Sequence[str | None]:
+    """Every campaign in the log (and calls to unknown numbers) for "any": the tallies'
+    key starts with the campaign, so a list of them is an index range each."""
+    if campaign_ids is not None:
+        return campaign_ids
+    return [*present_campaign_ids(session), None]
+
+
 def _range(column: Any, span: Span) -> list[ColumnElement[bool]]:
     parts = []
     if span[0] is not None:
@@ -117,6 +132,7 @@ def call_counts(session: Session, campaign_ids: Sequence[str | None] | None,
     """Calls of these campaigns (None in the list: calls to unknown numbers; None: every
     call) started in [start, end), by (outcome, chose a category)."""
     spans, edges = split(start, end)
+    campaign_ids = _resolved(session, campaign_ids)
     counts: Counter[tuple[str, bool]] = Counter()
     if spans:
         for outcome, chose, calls in session.execute(
@@ -144,11 +160,37 @@ class ReportTotals:
     recorded_seconds: int = 0
     by: dict[str, Counter[str | None]] = field(default_factory=lambda: {
         "category": Counter(), "subject": Counter(), "follow_up": Counter()})
+    seconds: Counter[int] = field(default_factory=Counter)  # recordings by length
+
+    def minus(self, other: ReportTotals) -> ReportTotals:
+        return ReportTotals(
+            self.reports - other.reports, self.recorded - other.recorded,
+            self.recorded_seconds - other.recorded_seconds,
+            {name: Counter({k: v - other.by[name][k] for k, v in counted.items()})
+             for name, counted in self.by.items()},
+            Counter({k: v - other.seconds[k] for k, v in self.seconds.items()}))
+
+    @property
+    def median_seconds(self) -> float | None:
+        """The median recording's length, from the histogram."""
+        count = sum(n for n in self.seconds.values() if n > 0)
+        if not count:
+            return None
+        wanted = [(count - 1) // 2, count // 2]  # the middle one, or the middle two
+        found: list[int] = []
+        seen = 0
+        for length in sorted(k for k, n in self.seconds.items() if n > 0):
+            seen += self.seconds[length]
+            while wanted and wanted[0] < seen:
+                found.append(length)
+                wanted.pop(0)
+        return sum(found) / len(found)
 
 
 def report_totals(session: Session, campaign_ids: Sequence[str | None] | None,
                   start: datetime | None, end: datetime | None) -> ReportTotals:
     spans, edges = split(start, end)
+    campaign_ids = _resolved(session, campaign_ids)
     totals = ReportTotals()
     if spans:
         for dimension, value, reports, recorded, seconds in session.execute(
@@ -157,6 +199,10 @@ def report_totals(session: Session, campaign_ids: Sequence[str | None] | None,
                 .where(*_campaigns(ReportTally.campaign_id, campaign_ids, True),
                        _periods(ReportTally, spans))
                 .group_by(ReportTally.dimension, ReportTally.value)):
+            if dimension == "seconds":
+                if value:
+                    totals.seconds[int(value)] += int(recorded or 0)
+                continue
             if reports:
                 totals.by[dimension][value or None] += int(reports)
             if dimension == "follow_up":  # every report has one: count it once, here
@@ -164,13 +210,17 @@ def report_totals(session: Session, campaign_ids: Sequence[str | None] | None,
                 totals.recorded += int(recorded or 0)
                 totals.recorded_seconds += int(seconds or 0)
     for edge in edges:
-        for category, subject, follow_up, reports, recorded, seconds in session.execute(
-                select(Report.category, Report.subject, Report.follow_up, func.count(),
+        length = case((RECORDED, Report.recording_seconds), else_=None)
+        for category, subject, follow_up, recording, reports, recorded, seconds in \
+                session.execute(
+                select(Report.category, Report.subject, Report.follow_up, length, func.count(),
                        func.sum(case((RECORDED, 1), else_=0)),
                        func.sum(case((RECORDED, Report.recording_seconds), else_=0)))
                 .where(*_campaigns(Report.campaign_id, campaign_ids, False),
                        *_range(Report.call_started_at, edge))
-                .group_by(Report.category, Report.subject, Report.follow_up)):
+                .group_by(Report.category, Report.subject, Report.follow_up, length)):
+            if recording is not None:
+                totals.seconds[int(recording)] += int(recorded or 0)
             totals.by["category"][category] += reports
             totals.by["subject"][subject] += reports
             totals.by["follow_up"][follow_up] += reports
@@ -178,6 +228,39 @@ def report_totals(session: Session, campaign_ids: Sequence[str | None] | None,
             totals.recorded += int(recorded or 0)
             totals.recorded_seconds += int(seconds or 0)
     return totals
+
+
+def _backwards(session: Session, campaign_ids: Sequence[str | None], until: datetime
+               ) -> bool:
+    """Whether "so far, until `until`" is cheaper as all time less what came after: when
+    `until` is nearer the newest call than the oldest (a report of today, not of 2023)."""
+    span = select(func.min(Call.started_at), func.max(Call.started_at)).where(
+        *_campaigns(Call.campaign_id, campaign_ids, False))
+    oldest, newest = session.execute(span).one()
+    if oldest is None or newest is None:
+        return False
+    until = until.astimezone(UTC).replace(tzinfo=None)
+    oldest, newest = oldest.replace(tzinfo=None), newest.replace(tzinfo=None)
+    return newest - until < until - oldest
+
+
+def call_counts_until(session: Session, campaign_ids: Sequence[str | None],
+                      until: datetime) -> Counter[tuple[str, bool]]:
+    """call_counts(None, until), read from whichever end of the log is nearer."""
+    if not _backwards(session, campaign_ids, until):
+        return call_counts(session, campaign_ids, None, until)
+    total = call_counts(session, campaign_ids, None, None)
+    total.subtract(call_counts(session, campaign_ids, until, None))
+    return +total
+
+
+def report_totals_until(session: Session, campaign_ids: Sequence[str | None],
+                        until: datetime) -> ReportTotals:
+    """report_totals(None, until), read from whichever end of the log is nearer."""
+    if not _backwards(session, campaign_ids, until):
+        return report_totals(session, campaign_ids, None, until)
+    return report_totals(session, campaign_ids, None, None).minus(
+        report_totals(session, campaign_ids, until, None))
 
 
 def overdue_counts(session: Session, campaign_ids: Sequence[str | None] | None,

@@ -9,9 +9,11 @@ every call; db/tallies.py counts the partial hours at a window's edges from
 the facts themselves, so the sums are exact.
 
 Keys never hold NULL (a primary key cannot): no campaign or value is ''.
-`period` is UTC text: 'YYYY-MM' (level 0), 'YYYY-MM-DD' (1), 'YYYY-MM-DD HH' (2).
-Reports are tallied per dimension (category, subject, follow-up), each on its own:
-the figures need those totals, never their cross product.
+`period` is UTC text: 'YYYY-MM' (level 0), 'YYYY-MM-DD' (1), 'YYYY-MM-DD HH' (2),
+or 'all' (3: every call of the campaign, so "so far" on the last day is the total
+less the few hours since). Reports are tallied per dimension (category, subject,
+follow-up, and the recording's length in seconds, a histogram for the median), each
+on its own: the figures need those totals, never their cross product.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import Base
 
-MONTH, DAY, HOUR = 0, 1, 2
-DIMENSIONS = ("category", "subject", "follow_up")
+MONTH, DAY, HOUR, ALL_TIME = 0, 1, 2, 3
+DIMENSIONS = ("category", "subject", "follow_up", "seconds")
 
 
 class CallTally(Base):

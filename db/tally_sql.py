@@ -10,12 +10,16 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 # The period keys of a time column per level (month, day, hour), in UTC text.
+# The last level is all time ('all'; '' for a report without its call's start).
+_ALL = "CASE WHEN {c} IS NULL THEN '' ELSE 'all' END"
 _PERIODS = {
-    "sqlite": ("substr({c}, 1, 7)", "substr({c}, 1, 10)", "substr({c}, 1, 13)"),
+    "sqlite": ("substr({c}, 1, 7)", "substr({c}, 1, 10)", "substr({c}, 1, 13)", _ALL),
     "postgresql": ("to_char({c}, 'YYYY-MM')", "to_char({c}, 'YYYY-MM-DD')",
-                   "to_char({c}, 'YYYY-MM-DD HH24')"),
+                   "to_char({c}, 'YYYY-MM-DD HH24')", _ALL),
 }
-_DIMENSIONS = ("category", "subject", "follow_up")
+# Per dimension, the value a report counts under; "seconds": its length, when recorded
+# (a histogram, for the median).
+_DIMENSIONS = ("category", "subject", "follow_up", "seconds")
 _WATCHED = {"calls": ("campaign_id", "started_at", "outcome", "chose_category"),
             "reports": ("campaign_id", "call_started_at", "category", "subject", "follow_up",
                         "recording_status", "recording_seconds")}
@@ -38,8 +42,10 @@ def _shares(dialect: str, row: str) -> list[tuple[str, dict[str, str], dict[str,
             shares.append(("report_tallies", {
                 "campaign_id": f"COALESCE({row}.campaign_id, '')", "level": str(level),
                 "period": f"COALESCE({period.format(c=f'{row}.call_started_at')}, '')",
-                "dimension": f"'{dimension}'", "value": f"COALESCE({row}.{dimension}, '')"},
-                values))
+                "dimension": f"'{dimension}'",
+                "value": (f"CASE WHEN {recorded} THEN CAST({row}.recording_seconds AS VARCHAR) "
+                          "ELSE '' END" if dimension == "seconds"
+                          else f"COALESCE({row}.{dimension}, '')")}, values))
     return shares
 
 

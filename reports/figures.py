@@ -239,14 +239,12 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
     # Reports carry their call's campaign and start, so their figures need no join.
     reports_in_day = and_(Report.campaign_id == campaign_id, Report.call_started_at >= start,
                           Report.call_started_at < until)
-    reports_so_far = and_(Report.campaign_id == campaign_id, Report.call_started_at < until)
     return DailyFigures(
         campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
         start=start, end=end, generated_at=now,
         today=_figures(session, in_day, reports_in_day, now, category_ids, subject_ids),
         hourly=_hourly(session, in_day, day, zone),
-        so_far=_so_far(session, campaign_id, until, reports_so_far, now, category_ids,
-                       subject_ids),
+        so_far=_so_far(session, campaign_id, until, now, category_ids, subject_ids),
         category_labels=dict(category_labels or {}), subject_labels=dict(subject_labels or {}),
     )
 
@@ -316,17 +314,16 @@ def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnEle
     )
 
 
-def _so_far(session: Session, campaign_id: str, until: datetime,
-            reports_of: ColumnElement[bool], now: datetime,
+def _so_far(session: Session, campaign_id: str, until: datetime, now: datetime,
             category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
     """The campaign from its first call until `until`: the same figures as `_figures`,
     summed from the hourly, daily and monthly tallies (db/tallies.py), so the thousandth
     day's report costs what the tenth day's does."""
     outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
-    calls = tallies.call_counts(session, [campaign_id], None, until)
+    calls = tallies.call_counts_until(session, [campaign_id], until)
     for (outcome, _chose), count in calls.items():
         outcomes[outcome] = outcomes.get(outcome, 0) + count
-    totals = tallies.report_totals(session, [campaign_id], None, until)
+    totals = tallies.report_totals_until(session, [campaign_id], until)
     categories = dict.fromkeys(category_ids, 0)
     subjects = dict.fromkeys(subject_ids, 0)
     by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
@@ -338,14 +335,11 @@ def _so_far(session: Session, campaign_id: str, until: datetime,
                 shown[key] = shown.get(key, 0) + count
     ack, feedback, overdue_any = tallies.overdue_counts(session, [campaign_id], None, until,
                                                        now)
-    recorded = and_(Report.recording_status == "completed",
-                    Report.recording_seconds.is_not(None))
     return Figures(
         calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
         subjects=subjects, reports=totals.reports,
         recordings=Recordings(count=totals.recorded, seconds_total=totals.recorded_seconds,
-                              seconds_median=_median(session, reports_of, recorded,
-                                                     totals.recorded)),
+                              seconds_median=totals.median_seconds),
         gave_up_before_category=calls.get((CallOutcome.ABANDONED.value, False), 0),
         follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=ack,
                            overdue_feedback=feedback, overdue=overdue_any),

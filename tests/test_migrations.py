@@ -160,7 +160,8 @@ def _check_0013(connection: Connection) -> None:
     assert [(r.level, r.period, r.outcome, bool(r.chose_category), r.calls) for r in calls] \
         == [(0, "2023-06", "abandoned", True, 1), (0, "2023-06", "reported", False, 1),
             (1, "2023-06-01", "abandoned", True, 1), (1, "2023-06-01", "reported", False, 1),
-            (2, "2023-06-01 02", "abandoned", True, 1), (2, "2023-06-01 02", "reported", False, 1)]
+            (2, "2023-06-01 02", "abandoned", True, 1), (2, "2023-06-01 02", "reported", False, 1),
+            (3, "all", "abandoned", True, 1), (3, "all", "reported", False, 1)]
     row = connection.execute(text(
         "SELECT reports, recorded, recorded_seconds FROM report_tallies WHERE level = 1 "
         "AND dimension = 'category' AND value = 'integrity'")).one()

@@ -56,6 +56,7 @@ def _reports_counted(session: Session, campaigns: list[str | None] | None,
         if report.recording_status == "completed" and report.recording_seconds is not None:
             totals.recorded += 1
             totals.recorded_seconds += report.recording_seconds
+            totals.seconds[report.recording_seconds] += 1
     return totals
 
 
@@ -120,6 +121,19 @@ def test_tallies_count_what_the_rows_hold_after_every_kind_of_change(engine: Eng
                         (expected.reports, expected.recorded, expected.recorded_seconds)
                     for dimension in ("category", "subject", "follow_up"):
                         assert +found.by[dimension] == +expected.by[dimension], dimension
+                    assert +found.seconds == +expected.seconds
+                    assert found.median_seconds == expected.median_seconds
+                if start is None and end is not None:
+                    # "So far" read from either end of the log says the same.
+                    for campaigns in (["gz-2023"], ["other", None]):
+                        assert tallies.call_counts_until(session, campaigns, end) \
+                            == _calls_counted(session, campaigns, None, end)
+                        found = tallies.report_totals_until(session, campaigns, end)
+                        expected = _reports_counted(session, campaigns, None, end)
+                        assert (found.reports, found.recorded_seconds, +found.seconds,
+                                +found.by["follow_up"]) == (
+                            expected.reports, expected.recorded_seconds, +expected.seconds,
+                            +expected.by["follow_up"])
         assert live, "the rounds left calls to count"
 
 

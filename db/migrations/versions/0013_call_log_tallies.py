@@ -9,7 +9,8 @@ counts per outcome read every call of a campaign, so they slowed down with
 every day of the campaign. These tallies hold the same counts per UTC month,
 day and hour; triggers adjust them in the transaction that changes a call or a
 report, so they are as current as the facts. They are filled here from the
-existing rows. Two indexes let the overdue counts read only overdue reports.
+existing rows. Two indexes let the overdue counts read only overdue reports, one a day's
+reports.
 The SQL is db/tally_sql.py's. (A later batch rebuild of calls or reports on
 SQLite must create the triggers again: a rebuilt table loses them.)
 """
@@ -50,6 +51,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("campaign_id", "level", "period", "dimension", "value",
                                 name="pk_report_tallies"),
     )
+    # A day's reports by their call's start (the day's median reads these alone).
+    op.create_index("ix_reports_campaign_started", "reports",
+                    ["campaign_id", "call_started_at", "recording_status", "recording_seconds"])
     # The overdue counts read only overdue reports: follow-up state, then due date.
     op.create_index("ix_reports_overdue_acknowledgement", "reports",
                     ["follow_up", "acknowledge_due", "campaign_id", "call_started_at",
@@ -64,6 +68,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in tally_sql.drop_triggers(op.get_bind().dialect.name):
         op.execute(statement)
+    op.drop_index("ix_reports_campaign_started", table_name="reports")
     op.drop_index("ix_reports_overdue_feedback", table_name="reports")
     op.drop_index("ix_reports_overdue_acknowledgement", table_name="reports")
     op.drop_table("report_tallies")
