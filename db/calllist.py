@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from db import tallies
@@ -75,11 +75,35 @@ def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True,  #
     if where.from_numbers:
         query = query.where(Call.from_number.in_(where.from_numbers))
     report_parts = _report_clauses(where)
+    if report_parts and where.windows is not None:
+        # Reports carry their call's campaign and start: the matching reports are then
+        # those of the window alone, not of the whole history (SQLite lists them all first).
+        report_parts.append(_report_windows(where.windows))
     if report_parts:
         # One report must match every report filter (not one report each). One IN over
         # the matching reports, not an EXISTS probed for every call.
         query = query.where(Call.id.in_(select(Report.call_id).where(*report_parts)))
     return query
+
+
+def _report_windows(windows: Sequence[Window]) -> ColumnElement[bool]:
+    """windows_clause over the reports' copies of their call's campaign and start."""
+    clauses = []
+    for window in windows:
+        if window.others_than is not None:
+            campaign = (or_(Report.campaign_id.is_(None),
+                            Report.campaign_id.not_in(window.others_than))
+                        if window.others_than else true())
+        else:
+            campaign = (Report.campaign_id.is_(None) if window.campaign_id is None
+                        else Report.campaign_id == window.campaign_id)
+        parts = [campaign]
+        if window.start is not None:
+            parts.append(Report.call_started_at >= window.start)
+        if window.end is not None:
+            parts.append(Report.call_started_at < window.end)
+        clauses.append(and_(*parts))
+    return or_(*clauses)
 
 
 def resolve_search(session: Session, where: CallFilter) -> CallFilter:

@@ -234,11 +234,18 @@ def _backwards(session: Session, campaign_ids: Sequence[str | None], until: date
                ) -> bool:
     """Whether "so far, until `until`" is cheaper as all time less what came after: when
     `until` is nearer the newest call than the oldest (a report of today, not of 2023)."""
-    span = select(func.min(Call.started_at), func.max(Call.started_at)).where(
-        *_campaigns(Call.campaign_id, campaign_ids, False))
-    oldest, newest = session.execute(span).one()
-    if oldest is None or newest is None:
+    # One ordered index read per campaign and end (a min() and a max() in one query, or
+    # over an IN list, would scan every call on SQLite).
+    ends = []
+    for campaign_id in campaign_ids:
+        query = select(Call.started_at).where(_campaigns(Call.campaign_id, [campaign_id],
+                                                         False)[0]).limit(1)
+        ends += [session.scalar(query.order_by(Call.started_at)),
+                 session.scalar(query.order_by(Call.started_at.desc()))]
+    found = [moment for moment in ends if moment is not None]
+    if not found:
         return False
+    oldest, newest = min(found), max(found)
     until = until.astimezone(UTC).replace(tzinfo=None)
     oldest, newest = oldest.replace(tzinfo=None), newest.replace(tzinfo=None)
     return newest - until < until - oldest
