@@ -104,8 +104,15 @@ class Probe:
     played: int  # calls completed in the probe
 
     @property
+    def offered_rps(self) -> float:
+        return self.calls / load.CALLER_PAUSE
+
+    @property
     def held(self) -> bool:
-        return self.errors == 0 and self.p99_ms < CAPACITY_P99 * 1000
+        # Held: fast, no error, and the calls' pace was really served (a generator or a
+        # server that falls behind lowers the rate instead of the latency).
+        return (self.errors == 0 and self.p99_ms < CAPACITY_P99 * 1000
+                and self.rps >= 0.85 * self.offered_rps)
 
 
 def capacity(server: servers.Server, bare: bool, saturated_rps: float,
