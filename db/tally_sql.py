@@ -19,6 +19,7 @@ _PERIODS = {
 }
 # Per dimension, the value a report counts under; "seconds": its length, when recorded
 # (a histogram, for the median).
+SERIALIZE_KEY = 7_315_015  # the advisory lock the call log's writers take (PostgreSQL)
 _DIMENSIONS = ("category", "subject", "follow_up", "seconds")
 _WATCHED = {"calls": ("campaign_id", "started_at", "outcome", "chose_category"),
             "reports": ("campaign_id", "call_started_at", "category", "subject", "follow_up",
@@ -65,6 +66,19 @@ def _take(table: str, key: dict[str, str], values: dict[str, str]) -> str:
 def create_triggers(dialect: str) -> list[str]:
     """The statements that create the triggers."""
     statements = []
+    if dialect == "postgresql":
+        # Writers of the call log take one transaction-level lock before their first row
+        # lock on it, so two transactions never hold tally rows (or call rows) the other
+        # waits for: no deadlock. SQLite's writers are one at a time already.
+        statements.append(f"""
+            CREATE FUNCTION tallies_serialize() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock({SERIALIZE_KEY});
+                RETURN NULL;
+            END $$""")
+        statements.append("CREATE TRIGGER call_events_tally_serialize BEFORE INSERT OR UPDATE "
+                          "OR DELETE ON call_events FOR EACH STATEMENT EXECUTE FUNCTION "
+                          "tallies_serialize()")
     for table, watched in _WATCHED.items():
         tally = "call_tallies" if table == "calls" else "report_tallies"
         add = "; ".join(_add(*s) for s in _shares(dialect, "NEW") if s[0] == tally)
@@ -89,6 +103,8 @@ def create_triggers(dialect: str) -> list[str]:
                 RETURN NULL;
             END $$""")
         statements += [
+            f"CREATE TRIGGER {table}_tally_serialize BEFORE INSERT OR UPDATE OR DELETE ON "
+            f"{table} FOR EACH STATEMENT EXECUTE FUNCTION tallies_serialize()",
             f"CREATE TRIGGER {table}_tally_change AFTER INSERT OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_tally()",
             f"CREATE TRIGGER {table}_tally_update AFTER UPDATE OF {columns} ON {table} "
@@ -116,9 +132,12 @@ def drop_triggers(dialect: str) -> list[str]:
         return [f"DROP TRIGGER IF EXISTS {table}_tally_{kind}" for table in _WATCHED
                 for kind in ("insert", "update", "delete")]
     return [statement for table in _WATCHED for statement in (
+        f"DROP TRIGGER IF EXISTS {table}_tally_serialize ON {table}",
         f"DROP TRIGGER IF EXISTS {table}_tally_change ON {table}",
         f"DROP TRIGGER IF EXISTS {table}_tally_update ON {table}",
-        f"DROP FUNCTION IF EXISTS {table}_tally()")]
+        f"DROP FUNCTION IF EXISTS {table}_tally()")] + [
+        "DROP TRIGGER IF EXISTS call_events_tally_serialize ON call_events",
+        "DROP FUNCTION IF EXISTS tallies_serialize()"]
 
 
 def rebuild(connection: Connection) -> None:
