@@ -12,18 +12,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts import DEFAULT_HASHER
-from console.media import RecordingMedia
+from console.recordings.media import RecordingMedia
 from ivr.campaign import Campaigns
 from recordings.store import RecordingStore
 
 PREFIX = "/console"
 csrf = CSRFProtect()
+# Every feature module adds its pages to this one blueprint, so that they share the
+# hooks of console/hooks.py: sign-in, CSRF check, language and security headers.
+bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
 
 @dataclass
@@ -49,12 +53,18 @@ class ConsoleContext:
 
 def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:
     """Register the console; `https`: the site is served over https (Secure cookies)."""
-    from console import (
+    # Each module adds its pages to `bp` when imported.
+    from console import (  # noqa: F401
+        admin,
         auth,
-        daily_reports,  # noqa: F401  (adds its pages to views.bp)
-        recording_pages,  # noqa: F401  (likewise)
-        views,
+        calls,
+        daily_reports,
+        followup,
+        hooks,
+        session,
+        stats,
     )
+    from console.recordings import pages  # noqa: F401
 
     app.extensions["hotline.console"] = context
     app.config.update(
@@ -76,4 +86,4 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
     manager.session_protection = "basic"
     manager.user_loader(auth.load_user)
     manager.init_app(app)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(bp)

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+SESSION_HOURS = 12  # a sign-in lasts one working day
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from sqlalchemy import select
 
+from console import bp
 from console.auth import address, context, db, requires
-from console.views import bp
 from db import audit
 from db.report_models import DailyReport
 from ivr.campaign import Campaign
@@ -208,9 +208,8 @@ def daily_report_send(campaign_id: str, day_text: str) -> Any:
     except DeliveryError as exc:
         flash(_t("not_sent", error=str(exc)), "error")
         return back
-    audit.record(db(), at=now, actor=current_user.name, action="report_sent",
-                 target=f"{campaign.id} {day.isoformat()}", detail=attempt.state,
-                 address=address())
+    audit.report_sent(db(), at=now, actor=current_user.name, campaign_id=campaign.id,
+                      day=day, state=attempt.state, address=address())
     db().commit()
     if attempt.state == "sent" and attempt.early:
         scheduled = due_at(campaign, day)

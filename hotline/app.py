@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console import ConsoleContext
 from console import init_app as init_console
-from console.media import RecordingMedia
+from console.recordings.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
