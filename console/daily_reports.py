@@ -16,12 +16,10 @@ from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from console import bp
 from console.auth import address, context, db, requires
-from db import audit
-from db.report_models import DailyReport
+from db import audit, deliveries
 from ivr.campaign import Campaign
 from reports.chart import render_chart
 from reports.delivery import (
@@ -29,12 +27,13 @@ from reports.delivery import (
     DeliveryError,
     due_at,
     is_scheduled,
+    last_report_day,
     needs_attention,
     reports_wanted,
     resend,
 )
 from reports.figures import DailyFigures, campaign_figures, report_language
-from reports.mail import MailConfigError, SmtpSettings, parse_mail_from
+from reports.mail import MailConfigError, MailNotConfigured, mail_settings
 from reports.render import report_rows
 
 DAYS_LISTED = 14
@@ -136,11 +135,10 @@ def daily_reports_page() -> Any:
         if not is_scheduled(campaign):
             continue
         today = now.astimezone(campaign.timezone).date()
-        last = min(today, campaign.closes + timedelta(days=7))
+        last = min(today, last_report_day(campaign))
         days = [last - timedelta(days=n) for n in range(DAYS_LISTED)]
         days = [d for d in days if campaign.opens is None or d >= campaign.opens]
-        rows = {row.day: row for row in db().scalars(select(DailyReport).where(
-            DailyReport.campaign_id == campaign.id, DailyReport.day.in_(days)))}
+        rows = deliveries.rows_of_days(db(), campaign.id, days)
         listed.append((campaign, [(day, rows.get(day)) for day in days]))
     return render_template("daily_reports/list.html", listed=listed, t=_t,
                            title=_t("daily_reports"),
@@ -152,8 +150,7 @@ def daily_reports_page() -> Any:
 def daily_report_page(campaign_id: str, day_text: str) -> Any:
     campaign, day = _campaign(campaign_id), _day(day_text)
     now = context().clock()
-    delivery = db().scalar(select(DailyReport).where(DailyReport.campaign_id == campaign.id,
-                                                     DailyReport.day == day))
+    delivery = deliveries.row_of_day(db(), campaign.id, day)
     # A sent report shows what was e-mailed; today's figures are a click away.
     stored = delivery.figures if delivery is not None and delivery.state == "sent" else None
     current = stored is None or request.args.get("current") == "1"
@@ -188,17 +185,15 @@ def daily_report_send(campaign_id: str, day_text: str) -> Any:
         abort(404)
     settings = current_app.extensions["hotline.settings"]
     try:
-        smtp = SmtpSettings.from_url(settings.smtp_url) if settings.smtp_url else None
-        if settings.mail_from:
-            parse_mail_from(settings.mail_from)
+        smtp, mail_from = mail_settings(settings.smtp_url, settings.mail_from)
+    except MailNotConfigured:
+        flash(_t("no_mail"), "error")
+        return back
     except MailConfigError as exc:
         flash(_t("not_sent", error=str(exc)), "error")
         return back
-    if smtp is None or not settings.mail_from:
-        flash(_t("no_mail"), "error")
-        return back
     delivery = DeliveryContext(sessions=context().sessions, campaigns=context().campaigns,
-                               smtp=smtp, mail_from=settings.mail_from, clock=context().clock,
+                               smtp=smtp, mail_from=mail_from, clock=context().clock,
                                worker=f"console:{current_user.name}"[:128])
     # End this request's read transaction: the send writes in transactions of its own,
     # and an SQLite snapshot older than those writes could not record the audit line.
