@@ -17,7 +17,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from console import bp
+from console import bp, present
 from console.auth import address, context, db, requires
 from db import audit, deliveries
 from ivr.campaign import Campaign
@@ -32,7 +32,7 @@ from reports.delivery import (
     reports_wanted,
     resend,
 )
-from reports.figures import DailyFigures, campaign_figures, report_language
+from reports.figures import DailyFigures, campaign_figures, report_labels
 from reports.mail import MailConfigError, MailNotConfigured, mail_settings
 from reports.render import report_rows
 
@@ -111,17 +111,12 @@ def _day(text: str) -> date:
 
 def _label(campaign: Campaign, figure: str, key: str) -> str:
     """A row's label in the console's language; campaign labels from the campaign file."""
-    language = "en" if g.get("lang") == "en" else campaign.default_language
     if figure == "outcome":
         return current_app.jinja_env.globals["_"](f"out_{key}")
     if figure == "follow_up":
         return current_app.jinja_env.globals["_"](f"fu_{key}")
-    if figure == "category":
-        found = campaign.category_by_id(key)
-        return found.label.get(language, key) if found else key
-    if figure == "subject":
-        found_subject = campaign.subject_by_id(key)
-        return found_subject.label.get(language, key) if found_subject else key
+    if figure in ("category", "subject"):
+        return present.label(campaign, figure, key, g.get("lang", "zh"))
     return _t(f"f_{figure}_{key}" if key else f"f_{figure}")
 
 
@@ -158,11 +153,9 @@ def daily_report_page(campaign_id: str, day_text: str) -> Any:
         figures = campaign_figures(db(), campaign, day, now)
     else:
         assert stored is not None
-        language = report_language(campaign)
-        figures = DailyFigures.from_json(
-            json.loads(stored),
-            category_labels={c.id: c.label.get(language, c.id) for c in campaign.categories},
-            subject_labels={s.id: s.label.get(language, s.id) for s in campaign.subjects})
+        category_labels, subject_labels = report_labels(campaign)
+        figures = DailyFigures.from_json(json.loads(stored), category_labels=category_labels,
+                                         subject_labels=subject_labels)
     chart = "data:image/png;base64," + base64.b64encode(render_chart(figures)).decode()
     rows = [(figure, _label(campaign, figure, key), day_value, so_far)
             for figure, key, _english, day_value, so_far in report_rows(figures)]

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from console.i18n import translate
+from db import audit
 from db.models import CallEvent
 from ivr.campaign import Campaign, Campaigns
 
@@ -14,13 +15,7 @@ UTC_ZONE = ZoneInfo("UTC")
 LABEL_LANGUAGE = {"zh": "cmn", "en": "en"}
 
 
-def mask_number(number: str | None) -> str:
-    """Only the last four digits, for lists that anyone looking over a shoulder can see."""
-    if not number:
-        return "—"
-    if not number.startswith("+"):
-        return number  # "anonymous": nothing to hide
-    return "•••• " + number[-4:] if len(number) > 4 else "••••"
+mask_number = audit.mask_number  # the audit log's rule: only the last four digits
 
 
 def zone_of(campaigns: Campaigns, campaign_id: str | None) -> ZoneInfo:
@@ -40,12 +35,7 @@ def label(campaign: Campaign | None, kind: str, item_id: str | None, lang: str) 
         return "—"
     if campaign is None:
         return item_id
-    found = (campaign.category_by_id(item_id) if kind == "category"
-             else campaign.subject_by_id(item_id))
-    if found is None:
-        return item_id
-    wanted = LABEL_LANGUAGE.get(lang, "en")
-    return found.label.get(wanted) or found.label.get("en") or next(iter(found.label.values()))
+    return campaign.label(kind, item_id, LABEL_LANGUAGE.get(lang, "en"))
 
 
 def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> str:

@@ -108,6 +108,20 @@ class Campaign:
     def subject_by_id(self, subject_id: str) -> Subject | None:
         return next((s for s in self.subjects if s.id == subject_id), None)
 
+    def label(self, kind: str, item_id: str | None, language: str | None = None) -> str:
+        """A category's or subject's label in `language`, else in the campaign's first
+        language, else its id (an id no longer in the file is shown as it is)."""
+        if not item_id:
+            return ""
+        item = (self.category_by_id(item_id) if kind == "category"
+                else self.subject_by_id(item_id))
+        if item is None:
+            return item_id
+        for code in (language, self.default_language):
+            if code and code in item.label:
+                return item.label[code]
+        return next(iter(item.label.values()), item_id)
+
     @property
     def purge_on(self) -> date:
         """The local day the campaign's recordings and callers' data are purged: once

@@ -339,12 +339,19 @@ def report_language(campaign: Campaign) -> str:
 def campaign_figures(session: Session, campaign: Campaign, day: date, now: datetime
                      ) -> DailyFigures:
     """`compute` for a loaded campaign: its zone, its categories and subjects, their labels."""
-    language = report_language(campaign)
+    category_labels, subject_labels = report_labels(campaign)
     return compute(
         session, campaign_id=campaign.id, campaign_name=campaign.name, zone=campaign.timezone,
         day=day, now=now,
         category_ids=tuple(c.id for c in campaign.categories),
         subject_ids=tuple(s.id for s in campaign.subjects),
-        category_labels={c.id: c.label.get(language, c.id) for c in campaign.categories},
-        subject_labels={s.id: s.label.get(language, s.id) for s in campaign.subjects},
-    )
+        category_labels=category_labels, subject_labels=subject_labels)
+
+
+def report_labels(campaign: Campaign, language: str | None = None
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+    """The campaign's category and subject labels, by id, in `language` (by default the
+    report's)."""
+    language = language or report_language(campaign)
+    return ({c.id: campaign.label("category", c.id, language) for c in campaign.categories},
+            {s.id: campaign.label("subject", s.id, language) for s in campaign.subjects})
