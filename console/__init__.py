@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from console.accounts import DEFAULT_HASHER
+from console.i18n import init_babel
 from console.recordings.media import RecordingMedia
 from ivr.campaign import Campaigns
 from recordings.store import RecordingStore
@@ -80,6 +81,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         WTF_CSRF_SSL_STRICT=https,
     )
     csrf.init_app(app)
+    init_babel(app)
     manager = LoginManager()
     manager.login_view = "console.sign_in"
     manager.login_message = ""

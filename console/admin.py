@@ -60,7 +60,8 @@ def admin_user_active(name: str) -> Any:
     if failed is not None:
         flash(translated(f"acc_{failed.code}"), "error")
     else:
-        flash(translated("user_enabled" if active else "user_disabled", name=name), "ok")
+        flash(translated("user_enabled", name=name) if active
+              else translated("user_disabled", name=name), "ok")
     return redirect(url_for("console.admin_users"))
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, redirect, url_for
+from flask import abort, redirect, url_for
 from sqlalchemy import select
 
 from console.auth import context, db
@@ -19,9 +19,9 @@ from db.models import Call, Report
 E = TypeVar("E", bound=Exception)
 
 
-def translated(key: str, **values: Any) -> str:
-    """`key` in the language of this request."""
-    return translate(g.get("lang", "zh"), key, **values)
+def translated(key: str | None, **values: Any) -> str:
+    """The message `key` in the language of this request."""
+    return translate(key, **values)
 
 
 def now() -> datetime:

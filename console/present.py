@@ -42,18 +42,18 @@ def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> st
     """One line of the timeline: what the caller heard and what they pressed."""
     result = event.result or ""
     base, _, extra = result.partition(":")
-    key = f" ({translate(lang, 'key')} {event.digits})" if event.digits else ""
+    key = f" ({translate('key')} {event.digits})" if event.digits else ""
     if base == "category":
-        return translate(lang, "ev_category", label=label(campaign, "category", extra, lang)) + key
+        return translate("ev_category", label=label(campaign, "category", extra, lang)) + key
     if base == "subject":
-        return translate(lang, "ev_subject", label=label(campaign, "subject", extra, lang)) + key
+        return translate("ev_subject", label=label(campaign, "subject", extra, lang)) + key
     if base == "language":
-        return translate(lang, "ev_language", language=translate(lang, f"lang_{extra}")) + key
+        return translate("ev_language", language=translate(f"lang_{extra}")) + key
     if base == "operator_unanswered":
-        return translate(lang, "ev_operator_unanswered", status=extra)
-    text = translate(lang, f"ev_{base}", default=result)
+        return translate("ev_operator_unanswered", status=extra)
+    text = translate(f"ev_{base}", default=result)
     if extra == "gave_up":
-        text += " — " + translate(lang, "ev_gave_up")
+        text += " — " + translate("ev_gave_up")
     return text + key
 
 

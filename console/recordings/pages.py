@@ -102,5 +102,5 @@ def legal_hold(reference: str) -> Any:
         audit.legal_hold(db(), at=moment, actor=current_user.name, reference=reference,
                          placed=placing, reason=reason, address=address())
     db().commit()
-    flash(translated("hold_placed" if placing else "hold_released"), "ok")
+    flash(translated("hold_placed") if placing else translated("hold_released"), "ok")
     return back_to(report)
