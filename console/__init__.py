@@ -47,9 +47,9 @@ class ConsoleContext:
     # The recordings brought home (recordings/); None: only Twilio's copies are played.
     recordings: RecordingStore | None = None
 
-    def __post_init__(self) -> None:
-        if self.writers is None:
-            self.writers = self.sessions
+    @property
+    def write_sessions(self) -> sessionmaker[Session]:
+        return self.writers if self.writers is not None else self.sessions
 
 
 def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:

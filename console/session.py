@@ -35,7 +35,7 @@ def sign_in_page() -> Any:
         return _login_page(form)
     if not form.validate():
         return _login_page(form, translated("login_missing"), 400)
-    result = sign_in(context().writers, form.name.data or "",  # type: ignore[arg-type]
+    result = sign_in(context().write_sessions, form.name.data or "",
                      form.password.data or "", address=address(), at=now(),
                      hasher=context().hasher)
     if result.throttled_until is not None:
@@ -73,7 +73,7 @@ def account() -> Any:
         error = "pw_mismatch"
     else:
         try:
-            user = change_password(context().writers,  # type: ignore[arg-type]
+            user = change_password(context().write_sessions,
                                    current_user.id, form.current.data or "",
                                    form.new.data or "", at=now(), address=address(),
                                    hasher=context().hasher)

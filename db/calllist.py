@@ -193,8 +193,9 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     if _by_window_only(where):
         counts: dict[str, int] = {}
         for campaign_ids, window in _tally_windows(where):
-            found = tallies.call_counts(session, campaign_ids, window and window.start,
-                                        window and window.end)
+            found = tallies.call_counts(session, campaign_ids,
+                                        window.start if window else None,
+                                        window.end if window else None)
             for (outcome, _chose), count in found.items():
                 counts[outcome] = counts.get(outcome, 0) + count
         return counts
@@ -236,8 +237,9 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
     if _by_window_only(where) and not where.outcome:
         counts = figures.ReportCounts()
         for campaign_ids, window in _tally_windows(where):
-            counts.add(figures.tallied_report_counts(session, campaign_ids, window and window.start,
-                                                     window and window.end, now))
+            counts.add(figures.tallied_report_counts(
+                session, campaign_ids, window.start if window else None,
+                window.end if window else None, now))
     else:
         calls = None if _unfiltered(where) else _call_clause(where)
         counts = figures.report_counts(session, None, now, calls=calls)

@@ -149,7 +149,8 @@ def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[st
     message.set_content(render_text(figures))
     message.add_alternative(render_html(figures, chart_src=f"cid:{chart_id[1:-1]}"),
                             subtype="html")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None  # just added
     html_part.add_related(render_chart(figures), maintype="image", subtype="png",
                           cid=chart_id, filename="chart.png", disposition="inline")
     message.add_attachment(render_csv(figures).encode(), maintype="text", subtype="csv",
