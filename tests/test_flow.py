@@ -198,7 +198,7 @@ def test_a_closed_day_is_not_announced_as_open_every_day() -> None:
     at_ten = datetime(2023, 6, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     spoken = says(str(flow.answer_call(holiday, check_gate(holiday, at_ten), LINKS).twiml))
     assert "今天不受理来电。" in spoken
-    assert any("除个别休息日外每天" in s for s in spoken)
+    assert any("除个别休息日外，每天" in s for s in spoken)
     assert "下次受理时间是明天上午8点半，请届时再拨打。" in spoken
     assert "This line is closed today." in spoken
     assert not any("受理时间是每天" in s for s in spoken)
