@@ -1,0 +1,72 @@
+"""Follow-up calls: additions to a report, the team's reply, followed_up calls
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-12-01
+
+A caller who rings back with a reference may add a message (report_additions,
+one row per message, keyed by call and number and by recording SID) and hears
+the team's reply (reports.reply_*; reply_heard_at is when it was first heard).
+calls.followed_up marks a call that reached a report; the (from_number,
+started_at) index counts a calling number's wrong references over 24 h.
+Existing rows keep their values (new columns are empty or false).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+REPLY_COLUMNS = ("reply_text", "reply_language", "reply_by", "reply_at", "reply_heard_at",
+                 "new_info_at")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("followed_up", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
+    op.create_index("ix_calls_from_started", "calls", ["from_number", "started_at"])
+    with op.batch_alter_table("reports") as batch:
+        batch.add_column(sa.Column("reply_text", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("reply_language", sa.String(length=8), nullable=True))
+        batch.add_column(sa.Column("reply_by", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("reply_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("reply_heard_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("new_info_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "report_additions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=16), nullable=True),
+        sa.Column("campaign_id", sa.String(length=64), nullable=True),
+        sa.Column("recording_sid", sa.String(length=64), nullable=True),
+        sa.Column("recording_url", sa.String(length=512), nullable=True),
+        sa.Column("recording_seconds", sa.Integer(), nullable=True),
+        sa.Column("recording_status", sa.String(length=16), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["call_id"], ["calls.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["report_id"], ["reports.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("recording_sid"),
+        sa.UniqueConstraint("call_id", "number", name="uq_report_additions_call_number"),
+    )
+    op.create_index("ix_report_additions_report", "report_additions", ["report_id", "at"])
+    op.create_index("ix_report_additions_unmatched", "report_additions",
+                    ["campaign_id", "report_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_report_additions_unmatched", table_name="report_additions")
+    op.drop_index("ix_report_additions_report", table_name="report_additions")
+    op.drop_table("report_additions")
+    with op.batch_alter_table("reports") as batch:
+        for column in reversed(REPLY_COLUMNS):
+            batch.drop_column(column)
+    op.drop_index("ix_calls_from_started", table_name="calls")
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("followed_up")
