@@ -151,9 +151,12 @@ def _addition(session: Session, call_id: int, number: int) -> ReportAddition | N
 
 
 def unmatched_additions(session: Session, campaign_ids: list[str] | None = None,
-                        limit: int = 200) -> list[ReportAddition]:
-    """Messages whose typed reference matched no report: kept for operators, newest first."""
-    query = select(ReportAddition).where(ReportAddition.report_id.is_(None))
+                        limit: int = 200) -> list[tuple[ReportAddition, str]]:
+    """Messages whose typed reference matched no report, with their call's SID: kept for
+    operators, newest first."""
+    query = (select(ReportAddition, Call.call_sid).join(Call, ReportAddition.call_id == Call.id)
+             .where(ReportAddition.report_id.is_(None)))
     if campaign_ids is not None:
         query = query.where(ReportAddition.campaign_id.in_(campaign_ids))
-    return list(session.scalars(query.order_by(ReportAddition.at.desc()).limit(limit)))
+    rows = session.execute(query.order_by(ReportAddition.at.desc()).limit(limit))
+    return [(addition, call_sid) for addition, call_sid in rows]

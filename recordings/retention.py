@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
 from db.console_models import ReportActivity
-from db.models import Call, Report
+from db.models import Call, Report, ReportAddition
 from db.recording_models import LegalHold, RecordingFile, RecordingState
 from ivr.campaign import Campaign, Campaigns
 from recordings.store import RecordingStore
@@ -120,6 +120,14 @@ def _clear_callers(session: Session, campaign_id: str) -> None:
     session.execute(update(Report).where(Report.id.in_(unheld),
                                          Report.follow_up_reason.is_not(None))
                     .values(follow_up_reason=None).execution_options(synchronize_session=False))
+    # The team's reply to the caller goes with the notes (when it was heard stays).
+    session.execute(update(Report).where(Report.id.in_(unheld), Report.reply_text.is_not(None))
+                    .values(reply_text=None).execution_options(synchronize_session=False))
+    # A message whose reference matched nothing keeps that reference only until the purge.
+    session.execute(update(ReportAddition).where(
+        ReportAddition.campaign_id == campaign_id, ReportAddition.report_id.is_(None),
+        ReportAddition.reference.is_not(None)).values(reference=None)
+        .execution_options(synchronize_session=False))
 
 
 def _purge_recordings(sessions: sessionmaker[Session], store: RecordingStore,
