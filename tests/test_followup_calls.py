@@ -1,20 +1,122 @@
-"""Returning callers: a report followed up by its reference, by phone (both databases)."""
+"""Returning callers by phone: wrong numbers, the limits, additions' callbacks, the
+database away (SQLite and PostgreSQL, through signed requests)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from db.models import Call, CallEvent, Report
-from tests.test_calls import INTEGRITY, MANDARIN, CITY_LEADERSHIP, heard_references, logged
+from db.console_models import AuditEvent
+from db.models import Call, Report, ReportAddition
+from ivr.flow import damm_digit
+from tests.test_calls import CITY_LEADERSHIP, INTEGRITY, heard_references, logged
 
 ENGLISH = "3"
+NOT_FOUND = "Sorry, that number was not found."
+MENU = "Please choose what your report is about."
+LIMIT = "Sorry, reference numbers cannot be checked from this phone today."
 
 
-def test_smoke(place_call, engine, campaigns) -> None:
-    first = place_call(ENGLISH, INTEGRITY, CITY_LEADERSHIP, "r30", "2")
-    reference = heard_references(first.heard)[0]
-    again = place_call(ENGLISH, "#", reference + "#", "1", "r20", "2")
-    print("\n".join(again.heard))
-    record = logged(engine, campaigns, again.call_sid)
-    print(record)
+def unknown_reference() -> str:
+    body = "12345678"
+    return body + str(damm_digit(body))
+
+
+def report(place_call, **options) -> str:  # type: ignore[no-untyped-def]
+    result = place_call(ENGLISH, INTEGRITY, CITY_LEADERSHIP, "r30", "2", **options)
+    return heard_references(result.heard)[0]
+
+
+def test_wrong_check_digit_and_unknown_reference_sound_alike_then_menu(place_call, engine,
+                                                                       campaigns) -> None:
+    reference = report(place_call)
+    bad_digit = reference[:-1] + str((int(reference[-1]) + 1) % 10)
+    result = place_call(ENGLISH, "#", bad_digit + "#", unknown_reference() + "#", "123#",
+                        "-", "-", "-")
+    assert result.heard.count(NOT_FOUND) == 3
+    last = len(result.heard) - result.heard[::-1].index(NOT_FOUND)
+    assert result.heard[last] == MENU  # three wrong tries: back to the main menu
+    record = logged(engine, campaigns, result.call_sid)
+    assert record["outcome"] == "abandoned"
+
+
+def test_right_reference_after_a_wrong_one(place_call) -> None:
+    reference = report(place_call)
+    result = place_call(ENGLISH, "#", unknown_reference() + "#", reference + "#", "*", "2")
+    assert NOT_FOUND in result.heard
+    assert result.heard.count("Your report has been received.") == 2  # heard, then again
+
+
+def test_ten_wrong_numbers_a_day_from_one_number(place_call, engine, clock) -> None:
+    reference = report(place_call)
+    caller = "+8613900139000"
+    wrong = unknown_reference() + "#"
+    for _ in range(3):  # nine wrong numbers in three calls
+        place_call(ENGLISH, "#", wrong, wrong, wrong, "-", "-", "-", from_number=caller)
+    tenth = place_call(ENGLISH, "#", wrong, reference + "#", "-", "-", "-", from_number=caller)
+    assert NOT_FOUND in tenth.heard and LIMIT in tenth.heard
+    assert "Your report has been received." not in tenth.heard
+    assert MENU in tenth.heard[tenth.heard.index(LIMIT):]
+    # Another number is not held back; the next day this one may try again.
+    assert "Your report has been received." in place_call(
+        ENGLISH, "#", reference + "#", "2", from_number="+8613700137000").heard
+    clock.advance(25 * 3600)
+    assert "Your report has been received." in place_call(
+        ENGLISH, "#", reference + "#", "2", from_number=caller).heard
+    with engine.connect() as connection:
+        lines = connection.execute(select(AuditEvent.action, AuditEvent.target,
+                                          AuditEvent.detail)).all()
+    limited = [line for line in lines if line.action == "followup_limited"]
+    assert len(limited) == 1
+    assert reference not in str(limited) and unknown_reference() not in str(limited)
+
+
+def test_anonymous_callers_are_limited_per_call_only(place_call) -> None:
+    reference = report(place_call)
+    wrong = unknown_reference() + "#"
+    for _ in range(4):
+        place_call(ENGLISH, "#", wrong, wrong, wrong, "-", "-", "-", from_number="anonymous")
+    result = place_call(ENGLISH, "#", reference + "#", "2", from_number="anonymous")
+    assert "Your report has been received." in result.heard
+
+
+def test_addition_callbacks_duplicated_and_out_of_order(place_call, engine, campaigns) -> None:
+    reference = report(place_call)
+    first = place_call(ENGLISH, "#", reference + "#", "1", "r12", "2",
+                       recording_callback_first=True, duplicate_callbacks=True)
+    second = place_call(ENGLISH, "#", reference + "#", "1", "r8", "1", "r9", "2",
+                        duplicate_callbacks=True)
+    with engine.connect() as connection:
+        rows = connection.execute(select(ReportAddition.recording_sid,
+                                         ReportAddition.recording_seconds,
+                                         ReportAddition.recording_status)
+                                  .order_by(ReportAddition.id)).all()
+        reports = connection.execute(select(Report.reference)).scalars().all()
+    assert [tuple(r) for r in rows] == [
+        (first.recordings[0], 12, "completed"), (second.recordings[0], 8, "completed"),
+        (second.recordings[1], 9, "completed")]
+    assert reports == [reference]  # no new reference is made
+    assert logged(engine, campaigns, second.call_sid)["outcome"] == "followed_up"
+
+
+def test_database_away_the_message_is_kept_with_the_reference(place_call, app, engine,
+                                                              campaigns) -> None:
+    reference = report(place_call)
+    context = app.extensions["hotline.webhooks"]
+
+    def away(*_args):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("database refused")
+
+    object.__setattr__(context, "look_up", away)
+    heard = place_call(ENGLISH, "#", reference + "#", "1", "r10", "2")
+    unknown = place_call(ENGLISH, "#", unknown_reference() + "#", "1", "r11", "2")
+    assert ("Sorry, the state of your report cannot be read just now. You can still add a "
+            "message to it.") in heard.heard
+    with engine.connect() as connection:
+        rows = connection.execute(select(ReportAddition.report_id, ReportAddition.reference)
+                                  .order_by(ReportAddition.id)).all()
+        report_id = connection.execute(select(Report.id)).scalar_one()
+        outcome = connection.execute(select(Call.outcome).where(
+            Call.call_sid == heard.call_sid)).scalar_one()
+    assert [tuple(r) for r in rows] == [(report_id, None), (None, unknown_reference())]
+    assert outcome == "followed_up"
+    assert logged(engine, campaigns, heard.call_sid)["reports"] == []
