@@ -1,4 +1,5 @@
 """The console's words for follow-up calls and the team's reply (Chinese, English)."""
+# ruff: noqa: E501  (sentences read better whole)
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def test_database_away_the_message_is_kept_with_the_reference(place_call, app, e
 
     object.__setattr__(context, "look_up", away)
     heard = place_call(ENGLISH, "#", reference + "#", "1", "r10", "2")
-    unknown = place_call(ENGLISH, "#", unknown_reference() + "#", "1", "r11", "2")
+    place_call(ENGLISH, "#", unknown_reference() + "#", "1", "r11", "2")
     assert ("Sorry, the state of your report cannot be read just now. You can still add a "
             "message to it.") in heard.heard
     with engine.connect() as connection:

@@ -60,7 +60,7 @@ def test_report_follow_up_reply_and_addition(place_call, signed_in, engine, sett
         report_id = connection.execute(select(Report.id)).scalar_one()
         events = connection.execute(select(CallEvent.result, CallEvent.digits)).all()
         audit = connection.execute(select(AuditEvent.action, AuditEvent.detail)).all()
-    assert ("followup:%d" % report_id, None) in events
+    assert (f"followup:{report_id}", None) in events
     assert all(reference not in (result + (digits or "")) for result, digits in events)
     assert ("reply_written", "written") in audit
 
