@@ -15,7 +15,7 @@ from flask_login import current_user
 import console.followup_words  # noqa: F401  (registers the words)
 from console.auth import address, context, db, me, requires
 from db import audit, replies
-from db.additions import unmatched_additions
+from db.additions import count_unmatched, unmatched_additions
 from db.followup import FollowUpError
 from db.models import Report
 
@@ -31,6 +31,12 @@ def followup_of(report: Report) -> dict[str, Any]:
     languages = campaign.languages if campaign else ()
     return {"additions": list(report.additions), "languages": languages,
             "max_reply": MAX_REPLY}
+
+
+@bp.app_template_global("unmatched_count")
+def unmatched_count() -> int:
+    """How many added messages name a reference that matched no report (an indexed count)."""
+    return count_unmatched(db(), list(context().campaigns.by_id))
 
 
 def mark_seen(reports: list[Report]) -> None:

@@ -29,6 +29,8 @@ WORDS: dict[str, tuple[str, str]] = {
                         "These messages were left while the database could not be read, "
                         "and the reference the caller typed matches no report. They are "
                         "kept here for you to check."),
+    "unmatched_note": ("有 {n} 条补充留言的编号没有对应的举报，请核查。",
+                       "{n} added message(s) name a reference that matches no report: check them."),
     "unmatched_none": ("没有编号不符的留言。", "No such messages."),
     "typed_reference": ("来电人输入的编号", "Reference typed"),
     "ev_followup": ("按#键，查询受理编号", "pressed #: has a reference number"),

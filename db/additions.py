@@ -160,3 +160,8 @@ def unmatched_additions(session: Session, campaign_ids: list[str] | None = None,
         query = query.where(ReportAddition.campaign_id.in_(campaign_ids))
     rows = session.execute(query.order_by(ReportAddition.at.desc()).limit(limit))
     return [(addition, call_sid) for addition, call_sid in rows]
+
+
+def count_unmatched(session: Session, campaign_ids: list[str]) -> int:
+    return session.scalar(select(func.count()).select_from(ReportAddition).where(
+        ReportAddition.campaign_id.in_(campaign_ids), ReportAddition.report_id.is_(None))) or 0

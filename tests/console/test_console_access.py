@@ -22,6 +22,8 @@ ROUTES = [
     ("POST", "/console/reports/{ref}/status", "calls"),
     ("POST", "/console/reports/{ref}/notes", "calls"),
     ("POST", "/console/reports/{ref}/assignee", "calls"),
+    ("POST", "/console/reports/{ref}/reply", "calls"),
+    ("GET", "/console/additions/unmatched", "calls"),
     ("POST", "/console/reports/{ref}/original", "original_voice"),
     ("GET", "/console/reports/{ref}/original/audio", "original_voice"),  # after the POST
     ("POST", "/console/reports/{ref}/hold", "legal_hold"),
@@ -40,6 +42,7 @@ POST_DATA = {
     "/console/reports/{ref}/status": {"to": "acknowledged", "expected": "new"},
     "/console/reports/{ref}/notes": {"body": "Called back; caller confirmed the details."},
     "/console/reports/{ref}/assignee": {"assignee": "operator"},
+    "/console/reports/{ref}/reply": {"reply": "We are looking into it.", "language": "cmn"},
     "/console/admin/users/{name}/active": {"active": "1"},
     "/console/account": {"current": PASSWORD},
     "/console/calls/search": {"q": "+8613800138000"},

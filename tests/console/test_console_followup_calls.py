@@ -107,3 +107,21 @@ def test_a_reply_too_long_or_in_a_foreign_language_is_refused(reported_call, sig
     post(client, f"/console/reports/{reference}/reply", {"reply": "ok", "language": "fr"})
     with engine.connect() as connection:
         assert connection.execute(select(Report.reply_text)).scalar_one() is None
+
+
+def test_a_message_whose_reference_matched_nothing_is_shown_to_operators(
+        place_call, app, signed_in) -> None:
+    from tests.test_followup_calls import unknown_reference
+
+    context = app.extensions["hotline.webhooks"]
+
+    def away(*_args):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("database refused")
+
+    object.__setattr__(context, "look_up", away)
+    call = place_call(MANDARIN, "#", unknown_reference() + "#", "1", "r11", "2")
+    client = signed_in("operator")
+    listing = client.get("/console/calls").get_data(as_text=True)
+    assert "有 1 条补充留言的编号没有对应的举报" in listing
+    page = client.get("/console/additions/unmatched").get_data(as_text=True)
+    assert unknown_reference() in page and call.call_sid in page and call.recordings[0] in page
