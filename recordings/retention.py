@@ -76,7 +76,39 @@ def _plan(session: Session, campaign: Campaign) -> tuple[CampaignPurge, list[int
         ReportActivity.report_id.in_(unheld), ReportActivity.body.is_not(None))) or 0) + (
         session.scalar(select(func.count()).select_from(Report).where(
             Report.id.in_(unheld), Report.follow_up_reason.is_not(None))) or 0)
+    purge.recordings += len(_additions_at_twilio(session, cid))
     return purge, recording_reports
+
+
+def _additions_at_twilio(session: Session, campaign_id: str) -> list[tuple[int, str]]:
+    """Messages callers added (by ringing back) whose recording is still at Twilio, except
+    those of reports on legal hold. They are not downloaded: the purge deletes them there."""
+    held = exists().where(LegalHold.report_id == ReportAddition.report_id)
+    return [(row_id, sid) for row_id, sid in session.execute(
+        select(ReportAddition.id, ReportAddition.recording_sid).where(
+            ReportAddition.campaign_id == campaign_id, ReportAddition.recording_sid.is_not(None),
+            ReportAddition.recording_url.is_not(None), ~held))]
+
+
+def _purge_additions(sessions: sessionmaker[Session], twilio: RecordingsApi | None,
+                     campaign_id: str) -> int:
+    """Delete added messages at Twilio; returns how many are still there."""
+    with sessions() as session:
+        waiting = _additions_at_twilio(session, campaign_id)
+    pending = 0
+    for row_id, sid in waiting:
+        try:
+            if twilio is None:
+                raise TwilioFailure("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set")
+            twilio.delete(sid)
+        except TwilioFailure:
+            pending += 1
+            continue
+        with sessions.begin() as session:
+            # No URL: nothing is left to fetch (the length and time stay for the figures).
+            session.execute(update(ReportAddition).where(ReportAddition.id == row_id)
+                            .values(recording_url=None))
+    return pending
 
 
 def plan(sessions: sessionmaker[Session], campaigns: Campaigns, now: datetime
@@ -95,6 +127,7 @@ def purge(sessions: sessionmaker[Session], campaigns: Campaigns, store: Recordin
         with sessions() as session:
             result, report_ids = _plan(session, campaign)
         result.twilio_pending = _purge_recordings(sessions, store, twilio, report_ids, now)
+        result.twilio_pending += _purge_additions(sessions, twilio, campaign.id)
         result.recordings -= result.twilio_pending
         with sessions.begin() as session:
             _clear_callers(session, campaign.id)
