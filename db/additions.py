@@ -35,7 +35,7 @@ REOPENED_BECAUSE = "the caller added a message by phone"
 class FollowUpRead:
     """What a follow-up step needs from the database, read in one short transaction."""
 
-    report: tuple[int, str, str | None] | None   # (id, follow-up status, reply) or None
+    report: tuple[int, str, str | None, str | None] | None  # id, status, reply, its language
     wrong_numbers_today: int
 
 
@@ -50,12 +50,13 @@ def read_followup(session: Session, campaign_id: str, *, reference: str | None,
         session.execute(text(f"SET LOCAL statement_timeout = {LOOKUP_TIMEOUT_MS}"))
     found = None
     if reference or report_id:
-        query = select(Report.id, Report.follow_up, Report.reply_text).where(
+        query = select(Report.id, Report.follow_up, Report.reply_text,
+                       Report.reply_language).where(
             Report.campaign_id == campaign_id)
         query = query.where(Report.reference == reference) if reference else query.where(
             Report.id == report_id)
         row = session.execute(query.limit(1)).first()
-        found = (row[0], row[1], row[2]) if row else None
+        found = (row[0], row[1], row[2], row[3]) if row else None
     wrong = 0
     if from_number and from_number != "anonymous":
         since = now - WRONG_NUMBER_WINDOW

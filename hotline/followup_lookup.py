@@ -30,7 +30,8 @@ class FollowUpLookup:
                                  call_sid=key.call_sid, now=self.clock())
         found = None
         if read.report is not None:
-            report_id, follow_up, reply = read.report
-            found = FoundReport(report_id=report_id, follow_up=follow_up, reply=reply)
+            report_id, follow_up, reply, language = read.report
+            found = FoundReport(report_id=report_id, follow_up=follow_up, reply=reply,
+                                reply_language=language)
         return Lookup(available=True, report=found,
                       wrong_numbers_today=read.wrong_numbers_today)

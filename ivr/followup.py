@@ -66,6 +66,7 @@ class FoundReport:
     report_id: int
     follow_up: str
     reply: str | None = None
+    reply_language: str | None = None   # the language it was written in (read in its voice)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,11 @@ def _say_report(response: VoiceResponse, speaker: _Speaker, found: FoundReport) 
     speaker.say(response, STATE_PROMPTS.get(found.follow_up, "followup_state_handling"))
     if found.reply:
         speaker.say(response, "followup_reply")
-        speaker.say_text(response, found.reply)
+        language = found.reply_language
+        reader = speaker if language in (None, speaker.language) or \
+            language not in speaker.campaign.languages else \
+            _Speaker(speaker.campaign, language, speaker.links)
+        reader.say_text(response, found.reply)
         return True
     return False
 

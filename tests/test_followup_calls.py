@@ -120,3 +120,41 @@ def test_database_away_the_message_is_kept_with_the_reference(place_call, app, e
     assert [tuple(r) for r in rows] == [(report_id, None), (None, unknown_reference())]
     assert outcome == "followed_up"
     assert logged(engine, campaigns, heard.call_sid)["reports"] == []
+
+
+def test_the_reply_is_read_in_the_voice_of_its_language(place_call, app, engine) -> None:
+    from hotline.simulator import FlaskTransport
+    from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+
+    reference = report(place_call)
+    with engine.begin() as connection:
+        connection.execute(Report.__table__.update().values(
+            reply_text="我们正在核查。", reply_language="cmn"))
+    url = "http://localhost/twilio/step/reference?n=3&l=en&k=follow"
+    status, twiml = FlaskTransport(app, AUTH_TOKEN).post(url, {
+        "CallSid": "CA" + "e" * 32, "AccountSid": "AC" + "0" * 32, "From": "+8613800138000",
+        "To": SEED_NUMBER, "CallStatus": "in-progress", "Digits": reference})
+    assert status == 200
+    assert '<Say language="en-GB" voice="Polly.Amy-Neural">The team has left you this ' \
+        'message:</Say>' in twiml
+    assert '<Say language="cmn-CN" voice="Polly.Zhiyu-Neural">我们正在核查。</Say>' in twiml
+
+
+def test_the_daily_report_counts_follow_up_calls(place_call, engine, campaigns, clock) -> None:
+    from datetime import date, timedelta
+
+    from db.engine import make_session_factory
+    from reports.figures import campaign_figures
+    from reports.render import render_text
+
+    reference = report(place_call)
+    place_call(ENGLISH, "#", reference + "#", "1", "r10", "2")
+    place_call(ENGLISH, "#", reference + "#", "2")
+    campaign = next(iter(campaigns))
+    with make_session_factory(engine)() as session:
+        figures = campaign_figures(session, campaign, date(2023, 6, 1),
+                                   clock() + timedelta(hours=8))  # the evening's report
+    assert figures.today.outcomes["followed_up"] == 2
+    assert figures.today.outcomes["reported"] == 1
+    assert figures.today.reports == 1  # an addition is no new report
+    assert "followed a report up" in render_text(figures)
