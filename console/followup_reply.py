@@ -7,17 +7,20 @@ report. The rules live in db/replies.py and db/additions.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import abort, flash, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 import console.followup_words  # noqa: F401  (registers the words)
 from console.auth import address, context, db, me, requires
 from db import audit, replies
 from db.additions import count_unmatched, unmatched_additions
 from db.followup import FollowUpError
-from db.models import Report
+from db.models import Report, ReportAddition
+from db.recording_models import RecordingFile
 
 from console.views import _back_to, _commit, _now, _report, _translate, bp  # isort: skip
 
@@ -66,6 +69,38 @@ def write_reply(reference: str) -> Any:
         db().rollback()
         flash(_translate(f"fu_err_{exc.code}"), "error")
     return _back_to(report)
+
+
+@dataclass(frozen=True)
+class _AddedRecording:
+    """An added message as the console's Twilio player sees a recording (audited under
+    the report's reference)."""
+
+    reference: str
+    recording_sid: str | None
+    recording_status: str | None
+
+
+@bp.get("/additions/<int:addition_id>/audio")
+@requires("calls")
+def addition_audio(addition_id: int) -> Any:
+    """An added message: the local copy (disguised as the campaign says), else Twilio's
+    copy where voices are not disguised, exactly as a report's own recording."""
+    from console.recording_pages import play_local
+    from console.views import twilio_audio
+
+    addition = db().get(ReportAddition, addition_id)
+    if addition is None or addition.recording_sid is None:
+        abort(404)
+    report = db().get(Report, addition.report_id) if addition.report_id else None
+    reference = report.reference if report else (addition.reference or "")
+    campaign = context().campaigns.by_id.get(addition.campaign_id or "")
+    row = db().scalar(select(RecordingFile).where(RecordingFile.addition_id == addition.id))
+    local = play_local(row, campaign, reference, name_as=f"{reference}-added-{addition.id}")
+    if local is not None:
+        return local
+    return twilio_audio(_AddedRecording(reference, addition.recording_sid,  # type: ignore[arg-type]
+                                        addition.recording_status))
 
 
 @bp.get("/additions/unmatched")

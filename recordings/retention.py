@@ -81,8 +81,8 @@ def _plan(session: Session, campaign: Campaign) -> tuple[CampaignPurge, list[int
 
 
 def _additions_at_twilio(session: Session, campaign_id: str) -> list[tuple[int, str]]:
-    """Messages callers added (by ringing back) whose recording is still at Twilio, except
-    those of reports on legal hold. They are not downloaded: the purge deletes them there."""
+    """Messages callers added (by ringing back) not purged yet, except those of reports on
+    legal hold. A purged one has no URL left."""
     held = exists().where(LegalHold.report_id == ReportAddition.report_id)
     return [(row_id, sid) for row_id, sid in session.execute(
         select(ReportAddition.id, ReportAddition.recording_sid).where(
@@ -90,20 +90,32 @@ def _additions_at_twilio(session: Session, campaign_id: str) -> list[tuple[int, 
             ReportAddition.recording_url.is_not(None), ~held))]
 
 
-def _purge_additions(sessions: sessionmaker[Session], twilio: RecordingsApi | None,
-                     campaign_id: str) -> int:
-    """Delete added messages at Twilio; returns how many are still there."""
+def _purge_additions(sessions: sessionmaker[Session], store: RecordingStore,
+                     twilio: RecordingsApi | None, campaign_id: str, now: datetime) -> int:
+    """Shred added messages here and delete them at Twilio; returns how many Twilio copies
+    are still there (tried again next run)."""
     with sessions() as session:
         waiting = _additions_at_twilio(session, campaign_id)
     pending = 0
     for row_id, sid in waiting:
-        try:
-            if twilio is None:
-                raise TwilioFailure("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set")
-            twilio.delete(sid)
-        except TwilioFailure:
-            pending += 1
-            continue
+        with sessions.begin() as session:
+            row = session.scalar(select(RecordingFile).where(RecordingFile.addition_id == row_id))
+            at_twilio = row is None or row.deleted_at is None
+            if row is not None:
+                for name in (row.original_file, row.disguised_file):
+                    if name:
+                        store.shred(name)
+                row.state, row.purged_at = RecordingState.PURGED.value, row.purged_at or now
+                row.original_file = row.disguised_file = None
+                row.next_attempt_at = row.lease_until = None
+        if at_twilio:
+            try:
+                if twilio is None:
+                    raise TwilioFailure("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set")
+                twilio.delete(sid)
+            except TwilioFailure:
+                pending += 1
+                continue
         with sessions.begin() as session:
             # No URL: nothing is left to fetch (the length and time stay for the figures).
             session.execute(update(ReportAddition).where(ReportAddition.id == row_id)
@@ -127,7 +139,7 @@ def purge(sessions: sessionmaker[Session], campaigns: Campaigns, store: Recordin
         with sessions() as session:
             result, report_ids = _plan(session, campaign)
         result.twilio_pending = _purge_recordings(sessions, store, twilio, report_ids, now)
-        result.twilio_pending += _purge_additions(sessions, twilio, campaign.id)
+        result.twilio_pending += _purge_additions(sessions, store, twilio, campaign.id, now)
         result.recordings -= result.twilio_pending
         with sessions.begin() as session:
             _clear_callers(session, campaign.id)

@@ -9,6 +9,7 @@ one row per message, keyed by call and number and by recording SID) and hears
 the team's reply (reports.reply_*; reply_heard_at is when it was first heard).
 calls.followed_up marks a call that reached a report; the (from_number,
 started_at) index counts a calling number's wrong references over 24 h.
+recording_files may now belong to an addition (addition_id) instead of a report.
 Existing rows keep their values (new columns are empty or false).
 """
 
@@ -58,9 +59,22 @@ def upgrade() -> None:
     op.create_index("ix_report_additions_report", "report_additions", ["report_id", "at"])
     op.create_index("ix_report_additions_unmatched", "report_additions",
                     ["campaign_id", "report_id"])
+    # An added message's recording comes home like a report's: a row of its own.
+    with op.batch_alter_table("recording_files") as batch:
+        batch.alter_column("report_id", existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("addition_id", sa.Integer(), nullable=True))
+        batch.create_unique_constraint("uq_recording_files_addition_id", ["addition_id"])
+        batch.create_foreign_key("fk_recording_files_addition_id", "report_additions",
+                                 ["addition_id"], ["id"], ondelete="CASCADE")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM recording_files WHERE report_id IS NULL")
+    with op.batch_alter_table("recording_files") as batch:
+        batch.drop_constraint("fk_recording_files_addition_id", type_="foreignkey")
+        batch.drop_constraint("uq_recording_files_addition_id", type_="unique")
+        batch.drop_column("addition_id")
+        batch.alter_column("report_id", existing_type=sa.Integer(), nullable=False)
     op.drop_index("ix_report_additions_unmatched", table_name="report_additions")
     op.drop_index("ix_report_additions_report", table_name="report_additions")
     op.drop_table("report_additions")
