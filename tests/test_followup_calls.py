@@ -158,3 +158,28 @@ def test_the_daily_report_counts_follow_up_calls(place_call, engine, campaigns, 
     assert figures.today.outcomes["reported"] == 1
     assert figures.today.reports == 1  # an addition is no new report
     assert "followed a report up" in render_text(figures)
+
+
+def test_the_simulator_plays_the_whole_journey(settings, monkeypatch, engine) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+    from tests.conftest import AUTH_TOKEN
+
+    for name, value in (("HOTLINE_DATABASE_URL", settings.database_url),
+                        ("HOTLINE_CAMPAIGNS", str(settings.campaigns_path)),
+                        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN)):
+        monkeypatch.setenv(name, value)
+    cli = CliRunner()
+    first = cli.invoke(main, ["call", "--at", "2023-06-01 10:00", "--keys", "3 3 1 r30 2"])
+    reference = heard_references(first.output.splitlines())[0]
+    again = cli.invoke(main, ["call", "--at", "2023-06-02 10:00", "--keys",
+                              f"3 # {reference}# 1 r20 2"])
+    assert again.exit_code == 0, again.output
+    assert "Your report has been received." in again.output
+    assert "Your message has been added to your report." in again.output
+    records = json.loads(cli.invoke(main, ["export", "calls"]).output)
+    assert [r["outcome"] for r in records] == ["reported", "followed_up"]
+    assert len(records[0]["reports"][0]["additions"]) == 1
