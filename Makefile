@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format bench clean
+.PHONY: help run test test-sqlite lint format bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,8 +29,11 @@ lint: $(STAMP) ## ruff
 format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) ## benchmarks: webhook latency per step, the daily report at a million calls
+bench: $(STAMP) ## benchmarks: whole calls against a bare endpoint, growth to a million calls, targets (docs/performance.md)
 	$(BIN)/python -m bench
+
+bench-quick: $(STAMP) ## the benchmarks' smoke test: every code path in seconds, no figure worth quoting
+	$(BIN)/python -m bench --quick
 
 clean: ## remove .venv and caches (keeps instance/, the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

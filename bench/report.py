@@ -27,10 +27,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
+from db import tally_sql
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import Call, CallEvent, Report
 from ivr.campaign import Campaign, load_campaigns
+from ivr.flow import is_valid_reference
 from reports.figures import campaign_figures
 from reports.mail import build_message
 
@@ -44,6 +46,27 @@ OUTCOMES = (("reported", 40), ("referred", 10), ("transferred", 3), ("abandoned"
             ("closed_hours", 17), ("after_cutoff", 1), ("not_open_yet", 2))
 SUBJECTS = ("city-leadership", "next-level-leaders", "key-post-leaders")
 FOLLOW_UPS = ("new", "new", "acknowledged", "in_review", "referred", "closed")
+OPEN = ("acknowledged", "in_review")
+DONE = ("referred", "closed")
+BACKLOG = 0.01  # share of reports an office lets run past a deadline
+
+
+def _follow_up(rng: random.Random, campaign: Campaign, started: datetime) -> str:
+    """Where an office that keeps its deadlines has a report by the campaign's last day:
+    the recent ones in every state, older ones acknowledged, the oldest answered."""
+    age = (campaign.closes - started.astimezone(campaign.timezone).date()).days
+    late = rng.random() < BACKLOG
+    if age > campaign.feedback_days:
+        return rng.choice(OPEN) if late else rng.choice(DONE)
+    if age > campaign.acknowledge_days:
+        return "new" if late else rng.choice(OPEN + DONE)
+    return rng.choice(FOLLOW_UPS)
+
+
+def reference(serial: int) -> str:
+    """A valid reference (check digit included) unique to `serial`, as callers quote them."""
+    body = str(1_000_000 + serial)
+    return next(body + digit for digit in "0123456789" if is_valid_reference(body + digit))
 
 
 def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list, list, list]]:
@@ -88,12 +111,12 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
                     report_id += 1
                     report_rows.append({
                         "id": report_id, "call_id": call_id, "number": number,
-                        "reference": f"{report_id:08d}", "category": category,
+                        "reference": reference(report_id), "category": category,
                         "subject": rng.choice(SUBJECTS), "recording_sid": f"RE{report_id:032x}",
                         "recording_url": None, "recording_seconds": rng.randint(5, 300),
                         "recording_status": "completed",
                         "created_at": started + timedelta(seconds=60),
-                        "follow_up": rng.choice(FOLLOW_UPS),
+                        "follow_up": _follow_up(rng, campaign, started),
                         "campaign_id": campaign.id, "call_started_at": started,
                         "acknowledge_due": started + timedelta(days=campaign.acknowledge_days),
                         "feedback_due": started + timedelta(days=campaign.feedback_days)})
@@ -103,8 +126,13 @@ def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list,
 def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
     """Empty the call log and bulk-insert `calls` calls; returns the seconds it took."""
     began = time.perf_counter()
+    dialect = engine.dialect.name
     with engine.begin() as connection:
         connection.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {MARKER} (made_by VARCHAR(64))")
+        # A bulk load: the tallies' triggers rest meanwhile; the tallies are counted again
+        # from the rows at the end, and the triggers come back in that same transaction.
+        for statement in tally_sql.drop_triggers(dialect):
+            connection.exec_driver_sql(statement)
         for table in (Report, CallEvent, Call):
             connection.execute(delete(table))
     done = 0
@@ -117,6 +145,10 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
         done += len(call_rows)
         if done % 200_000 < BATCH:
             print(f"  {done:>9,} calls written ({time.perf_counter() - began:.0f} s)")
+    with engine.begin() as connection:
+        tally_sql.rebuild(connection)
+        for statement in tally_sql.create_triggers(dialect):
+            connection.exec_driver_sql(statement)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
@@ -124,6 +156,32 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
     return time.perf_counter() - began
+
+
+def prepare(url: str, campaign: Campaign, calls: int, *, refill: bool = False,
+            wipe: bool = False, owned: bool = False) -> Engine:
+    """An engine on `url` holding exactly `calls` bench calls (filled unless already so).
+
+    Only a database the bench made may be emptied: `owned` (its own file), one with the
+    marker table, or any with `wipe`; anything else stops with a message.
+    """
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        present = connection.scalar(select(func.count()).select_from(Call)) or 0
+    print(f"database: {engine.url.render_as_string(hide_password=True)} "
+          f"({engine.dialect.name})")
+    if present != calls or refill:
+        owned = owned or inspect(engine).has_table(MARKER)
+        if present and not owned and not wipe:
+            engine.dispose()
+            raise SystemExit(
+                f"bench: {engine.url.render_as_string(hide_password=True)} holds "
+                f"{present:,} calls and was not made by this bench; filling it would delete "
+                "them. Use a database of its own, or --wipe if that is really what you want.")
+        print(f"filling {calls:,} calls …")
+        print(f"filled in {fill(engine, campaign, calls):.1f} s")
+    return engine
 
 
 def _timed(action, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -146,23 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     campaign = next(iter(load_campaigns(ROOT / "campaigns")))
-    engine = make_engine(args.url)
-    upgrade(engine)
+    engine = prepare(args.url, campaign, args.calls, refill=args.refill, wipe=args.wipe,
+                     owned=args.url == DEFAULT_URL)
     sessions = make_session_factory(engine)
-    with sessions() as session:
-        present = session.scalar(select(func.count()).select_from(Call)) or 0
-    print(f"database: {engine.url.render_as_string(hide_password=True)} "
-          f"({engine.dialect.name})")
-    if present != args.calls or args.refill:
-        owned = args.url == DEFAULT_URL or inspect(engine).has_table(MARKER)
-        if present and not owned and not args.wipe:
-            engine.dispose()
-            raise SystemExit(
-                f"bench.report: {engine.url.render_as_string(hide_password=True)} holds "
-                f"{present:,} calls and was not made by this bench; filling it would delete "
-                "them. Use a database of its own, or --wipe if that is really what you want.")
-        print(f"filling {args.calls:,} calls …")
-        print(f"filled in {fill(engine, campaign, args.calls):.1f} s")
     with sessions() as session:
         reports = session.scalar(select(func.count()).select_from(Report))
     print(f"call log: {args.calls:,} calls, {reports:,} reports")

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from db import tallies
 from db.followup import overdue_clause
 from db.models import Call, Report
 from db.queries import Window, concrete_windows, windows_clause
@@ -77,11 +78,35 @@ def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True,  #
     if where.from_numbers:
         query = query.where(Call.from_number.in_(where.from_numbers))
     report_parts = _report_clauses(where)
+    if report_parts and where.windows is not None:
+        # Reports carry their call's campaign and start: the matching reports are then
+        # those of the window alone, not of the whole history (SQLite lists them all first).
+        report_parts.append(_report_windows(where.windows))
     if report_parts:
         # One report must match every report filter (not one report each). One IN over
         # the matching reports, not an EXISTS probed for every call.
         query = query.where(Call.id.in_(select(Report.call_id).where(*report_parts)))
     return query
+
+
+def _report_windows(windows: Sequence[Window]) -> ColumnElement[bool]:
+    """windows_clause over the reports' copies of their call's campaign and start."""
+    clauses = []
+    for window in windows:
+        if window.others_than is not None:
+            campaign = (or_(Report.campaign_id.is_(None),
+                            Report.campaign_id.not_in(window.others_than))
+                        if window.others_than else true())
+        else:
+            campaign = (Report.campaign_id.is_(None) if window.campaign_id is None
+                        else Report.campaign_id == window.campaign_id)
+        parts = [campaign]
+        if window.start is not None:
+            parts.append(Report.call_started_at >= window.start)
+        if window.end is not None:
+            parts.append(Report.call_started_at < window.end)
+        clauses.append(and_(*parts))
+    return or_(*clauses)
 
 
 def resolve_search(session: Session, where: CallFilter) -> CallFilter:
@@ -138,9 +163,28 @@ def _for_counting(session: Session, where: CallFilter) -> CallFilter:
     return replace(where, windows=concrete_windows(session, where.windows))
 
 
+def _by_window_only(where: CallFilter) -> bool:
+    """Only campaigns and dates are filtered: the tallies hold the answer."""
+    return (not where.from_numbers and where.call_ids is None and not _report_clauses(where))
+
+
+def _tally_windows(where: CallFilter) -> list[tuple[list[str | None] | None, Window | None]]:
+    if where.windows is None:
+        return [(None, None)]
+    return [([window.campaign_id], window) for window in where.windows]
+
+
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
     where = _for_counting(session, where)
+    if _by_window_only(where):
+        counts: dict[str, int] = {}
+        for campaign_ids, window in _tally_windows(where):
+            found = tallies.call_counts(session, campaign_ids, window and window.start,
+                                        window and window.end)
+            for (outcome, _chose), count in found.items():
+                counts[outcome] = counts.get(outcome, 0) + count
+        return counts
     query = _filtered(select(Call.outcome, func.count()).select_from(Call), where,
                       with_outcome=False).group_by(Call.outcome)
     return {outcome: count for outcome, count in session.execute(query)}
@@ -178,6 +222,20 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
     reports joined to their (filtered) calls.
     """
     where = _for_counting(session, where)
+    if _by_window_only(where) and not where.outcome:
+        by_category: dict[str | None, int] = {}
+        by_follow_up: dict[str, int] = {}
+        overdue = 0
+        for campaign_ids, window in _tally_windows(where):
+            start, end = (window.start, window.end) if window else (None, None)
+            totals = tallies.report_totals(session, campaign_ids, start, end)
+            for category, count in totals.by["category"].items():
+                by_category[category] = by_category.get(category, 0) + count
+            for state, count in totals.by["follow_up"].items():
+                if state is not None:
+                    by_follow_up[state] = by_follow_up.get(state, 0) + count
+            overdue += tallies.overdue_counts(session, campaign_ids, start, end, now)[2]
+        return ReportFigures(by_category, by_follow_up, overdue)
     late = case((overdue_clause(now), 1), else_=0)
     query = select(Report.category, Report.follow_up, func.count(), func.sum(late)) \
         .group_by(Report.category, Report.follow_up)

@@ -169,6 +169,14 @@ class Report(Base):
         Index("ix_reports_campaign_seconds", "campaign_id", "recording_seconds",
               "call_started_at", "recording_status"),
         Index("ix_reports_acknowledge_due", "acknowledge_due"),
+        # A day's reports by their call's start (the day's median reads these alone).
+        Index("ix_reports_campaign_started", "campaign_id", "call_started_at",
+              "recording_status", "recording_seconds"),
+        # The overdue counts read only overdue reports: follow-up state, then due date.
+        Index("ix_reports_overdue_acknowledgement", "follow_up", "acknowledge_due",
+              "campaign_id", "call_started_at", "feedback_due"),
+        Index("ix_reports_overdue_feedback", "follow_up", "feedback_due", "campaign_id",
+              "call_started_at"),
         Index("ix_reports_feedback_due", "feedback_due"),
         Index("ix_reports_assignee", "assignee_id"),
         Index("ix_reports_campaign_in_scope", "campaign_id", "in_scope", "call_started_at"),
@@ -208,4 +216,5 @@ class ReportAddition(Base):
 # refer to users, so they are registered whenever the call log's models are.
 import db.console_models  # noqa: E402
 import db.recording_models  # noqa: E402  (recordings at rest, legal holds)
-import db.report_models  # noqa: E402, F401  (the daily report deliveries)
+import db.report_models  # noqa: E402  (the daily report deliveries)
+import db.tally_models  # noqa: E402, F401  (tallies kept by triggers, migration 0013)

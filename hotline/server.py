@@ -29,7 +29,10 @@ def run_gunicorn(app: Flask, engine: Engine, *, bind: str, workers: int, threads
         # Connections opened before the fork must not be shared between workers.
         engine.dispose(close=False)
         # Each worker runs a journal writer; one per host drains at a time (journal/).
-        app.extensions["hotline.writer"].start()
+        # (The benchmarks' bare endpoint is served the same way and has none.)
+        writer = app.extensions.get("hotline.writer")
+        if writer is not None:
+            writer.start()
 
     def child_exit(_server: Any, worker: Any) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from db import tallies
 from db.followup import (
     FOLLOW_UPS,
     overdue_acknowledgement_clause,
@@ -238,17 +239,15 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
     until = min(end, max(start, now))
     in_day = and_(Call.campaign_id == campaign_id, Call.started_at >= start,
                   Call.started_at < until)
-    so_far = and_(Call.campaign_id == campaign_id, Call.started_at < until)
     # Reports carry their call's campaign and start, so their figures need no join.
     reports_in_day = and_(Report.campaign_id == campaign_id, Report.call_started_at >= start,
                           Report.call_started_at < until)
-    reports_so_far = and_(Report.campaign_id == campaign_id, Report.call_started_at < until)
     return DailyFigures(
         campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
         start=start, end=end, generated_at=now,
         today=_figures(session, in_day, reports_in_day, now, category_ids, subject_ids),
         hourly=_hourly(session, in_day, day, zone),
-        so_far=_figures(session, so_far, reports_so_far, now, category_ids, subject_ids),
+        so_far=_so_far(session, campaign_id, until, now, category_ids, subject_ids),
         category_labels=dict(category_labels or {}), subject_labels=dict(subject_labels or {}),
     )
 
@@ -319,6 +318,38 @@ def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnEle
         gave_up_before_category=gave_up_count,
         follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=overdue_ack,
                            overdue_feedback=overdue_feedback, overdue=overdue_any),
+    )
+
+
+def _so_far(session: Session, campaign_id: str, until: datetime, now: datetime,
+            category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
+    """The campaign from its first call until `until`: the same figures as `_figures`,
+    summed from the hourly, daily and monthly tallies (db/tallies.py), so the thousandth
+    day's report costs what the tenth day's does."""
+    outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
+    calls = tallies.call_counts_until(session, [campaign_id], until)
+    for (outcome, _chose), count in calls.items():
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
+    totals = tallies.report_totals_until(session, [campaign_id], until)
+    categories = dict.fromkeys(category_ids, 0)
+    subjects = dict.fromkeys(subject_ids, 0)
+    by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
+    # A report saved without a category or subject has none to count under.
+    for shown, counted in ((categories, totals.by["category"]),
+                           (subjects, totals.by["subject"]), (by_state, totals.by["follow_up"])):
+        for key, count in counted.items():
+            if key is not None:
+                shown[key] = shown.get(key, 0) + count
+    ack, feedback, overdue_any = tallies.overdue_counts(session, [campaign_id], None, until,
+                                                       now)
+    return Figures(
+        calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
+        subjects=subjects, reports=totals.reports,
+        recordings=Recordings(count=totals.recorded, seconds_total=totals.recorded_seconds,
+                              seconds_median=totals.median_seconds),
+        gave_up_before_category=calls.get((CallOutcome.ABANDONED.value, False), 0),
+        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=ack,
+                           overdue_feedback=feedback, overdue=overdue_any),
     )
 
 

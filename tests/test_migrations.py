@@ -153,6 +153,36 @@ def _check_0011(connection: Connection) -> None:
             ] == [True]
 
 
+def _load_0009(connection: Connection) -> None:
+    _load_0008(connection)
+    connection.execute(text("UPDATE calls SET chose_category = true WHERE id = 2"))
+    connection.execute(text("UPDATE reports SET campaign_id = 'gz-2023', call_started_at = "
+                            ":at"), {"at": STARTED})
+
+
+def _check_0013(connection: Connection) -> None:
+    # The tallies start from the rows already there, at every level, and move with them.
+    _check_0009(connection)
+    calls = connection.execute(text(
+        "SELECT level, period, outcome, chose_category, calls FROM call_tallies "
+        "ORDER BY level, outcome")).all()
+    assert [(r.level, r.period, r.outcome, bool(r.chose_category), r.calls) for r in calls] \
+        == [(0, "2023-06", "abandoned", True, 1), (0, "2023-06", "reported", False, 1),
+            (1, "2023-06-01", "abandoned", True, 1), (1, "2023-06-01", "reported", False, 1),
+            (2, "2023-06-01 02", "abandoned", True, 1), (2, "2023-06-01 02", "reported", False, 1),
+            (3, "all", "abandoned", True, 1), (3, "all", "reported", False, 1)]
+    row = connection.execute(text(
+        "SELECT reports, recorded, recorded_seconds FROM report_tallies WHERE level = 1 "
+        "AND dimension = 'category' AND value = 'integrity'")).one()
+    assert tuple(row) == (1, 1, 41)
+    savepoint = connection.begin_nested()
+    connection.execute(text("UPDATE calls SET outcome = 'referred' WHERE id = 2"))
+    moved = dict(connection.execute(text(
+        "SELECT outcome, calls FROM call_tallies WHERE level = 2 AND chose_category = true")).all())
+    assert moved == {"abandoned": 0, "referred": 1}
+    savepoint.rollback()
+
+
 def _load_0006(connection: Connection) -> None:
     _load_0005(connection)
     connection.execute(text(
@@ -205,8 +235,17 @@ def _check_0012(connection: Connection) -> None:
 
 
 def _check_0014(connection: Connection) -> None:
-    # New columns are empty or false, the new table empty; nothing else moved.
-    _check_0012(connection)
+    # New columns are empty or false, the new table empty; nothing else moved, and the
+    # tally triggers of 0013 still keep the tallies (no table was rebuilt).
+    _check_0009(connection)
+    tally = ("SELECT outcome, SUM(calls) FROM call_tallies WHERE level = 3 GROUP BY outcome "
+             "HAVING SUM(calls) > 0")
+    assert dict(connection.execute(text(tally)).all()) == {"abandoned": 1, "reported": 1}
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "UPDATE calls SET outcome = 'followed_up', followed_up = true WHERE id = 2"))
+    assert dict(connection.execute(text(tally)).all()) == {"followed_up": 1, "reported": 1}
+    savepoint.rollback()
     calls = connection.execute(text("SELECT followed_up, outcome FROM calls")).all()
     assert calls and all(not followed for followed, _ in calls)
     assert connection.execute(text(
@@ -234,7 +273,8 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0009": UpgradeTest(load=_load_0008, check=_check_0009),
     "0011": UpgradeTest(load=_load_0006, check=_check_0011),
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
-    "0014": UpgradeTest(load=_load_0008, check=_check_0014),
+    "0013": UpgradeTest(load=_load_0009, check=_check_0013),
+    "0014": UpgradeTest(load=_load_0009, check=_check_0014),
 }
 
 

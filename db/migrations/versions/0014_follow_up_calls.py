@@ -1,7 +1,7 @@
 """Follow-up calls: additions to a report, the team's reply, followed_up calls
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 
 A caller who rings back with a reference may add a message (report_additions,
@@ -10,14 +10,18 @@ the team's reply (reports.reply_*; reply_heard_at is when it was first heard).
 calls.followed_up marks a call that reached a report; the (from_number,
 started_at) index counts a calling number's wrong references over 24 h.
 recording_files may now belong to an addition (addition_id) instead of a report.
-Existing rows keep their values (new columns are empty or false).
+Existing rows keep their values (new columns are empty or false). Columns are only
+added to calls and reports (no table rebuild), so 0013's tally triggers stay; the
+downgrade rebuilds those tables on SQLite and so creates the triggers again.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from db import tally_sql
+
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -26,17 +30,16 @@ REPLY_COLUMNS = ("reply_text", "reply_language", "reply_by", "reply_at", "reply_
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("calls") as batch:
-        batch.add_column(sa.Column("followed_up", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # Plain ADD COLUMN (never a batch rebuild, which would drop 0013's triggers on SQLite).
+    op.add_column("calls", sa.Column("followed_up", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
     op.create_index("ix_calls_from_started", "calls", ["from_number", "started_at"])
-    with op.batch_alter_table("reports") as batch:
-        batch.add_column(sa.Column("reply_text", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("reply_language", sa.String(length=8), nullable=True))
-        batch.add_column(sa.Column("reply_by", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("reply_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("reply_heard_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("new_info_at", sa.DateTime(), nullable=True))
+    op.add_column("reports", sa.Column("reply_text", sa.Text(), nullable=True))
+    op.add_column("reports", sa.Column("reply_language", sa.String(length=8), nullable=True))
+    op.add_column("reports", sa.Column("reply_by", sa.String(length=64), nullable=True))
+    op.add_column("reports", sa.Column("reply_at", sa.DateTime(), nullable=True))
+    op.add_column("reports", sa.Column("reply_heard_at", sa.DateTime(), nullable=True))
+    op.add_column("reports", sa.Column("new_info_at", sa.DateTime(), nullable=True))
     op.create_table(
         "report_additions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,9 +81,14 @@ def downgrade() -> None:
     op.drop_index("ix_report_additions_unmatched", table_name="report_additions")
     op.drop_index("ix_report_additions_report", table_name="report_additions")
     op.drop_table("report_additions")
+    dialect = op.get_bind().dialect.name
+    for statement in tally_sql.drop_triggers(dialect):
+        op.execute(statement)
     with op.batch_alter_table("reports") as batch:
         for column in reversed(REPLY_COLUMNS):
             batch.drop_column(column)
     op.drop_index("ix_calls_from_started", table_name="calls")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("followed_up")
+    for statement in tally_sql.create_triggers(dialect):
+        op.execute(statement)
