@@ -4,11 +4,14 @@ Twilio copies) go with the rest; a report on legal hold keeps its additions."""
 from __future__ import annotations
 
 from click.testing import CliRunner
+from conftest import row_of
+from speech import fit
 from sqlalchemy import select
 
 from db.engine import make_session_factory
 from db.models import Report, ReportAddition
 from hotline.cli import main
+from recordings.fetch import fetch_due
 from tests.recordings.test_recordings_retention import cli_env  # noqa: F401  (fixture)
 
 
@@ -39,11 +42,6 @@ def test_purge_removes_replies_and_added_messages_at_twilio(
 def test_an_added_message_comes_home_sealed_plays_disguised_then_is_purged(
         reported, place_call, fetcher, double, engine, store, signed_in, speech_wav,
         cli_env) -> None:  # noqa: F811
-    from conftest import row_of
-    from speech import fit
-
-    from recordings.fetch import fetch_due
-
     report = reported(6)
     again = place_call("1", "#", report.reference + "#", "1", "r7", "2")
     added_sid = again.recordings[0]
