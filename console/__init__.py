@@ -52,6 +52,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
     from console import (
         auth,
         daily_reports,  # noqa: F401  (adds its pages to views.bp)
+        followup_reply,  # noqa: F401  (likewise)
         recording_pages,  # noqa: F401  (likewise)
         views,
     )

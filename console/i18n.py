@@ -20,6 +20,7 @@ _OUTCOMES = {
     "reported": ("已举报", "reported"),
     "referred": ("已转告", "referred"),
     "transferred": ("已转值班员", "put through"),
+    "followed_up": ("查询跟进", "followed up"),
     "abandoned": ("中途挂断", "abandoned"),
     "in_progress": ("通话中", "in progress"),
 }

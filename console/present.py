@@ -59,6 +59,11 @@ def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> st
         return translate(lang, "ev_subject", label=label(campaign, "subject", extra, lang)) + key
     if base == "language":
         return translate(lang, "ev_language", language=translate(lang, f"lang_{extra}")) + key
+    if base == "followup" and extra:
+        # A follow-up names the report by its id only, never the digits the caller typed.
+        kind = "found" if extra.isdigit() else extra.partition(":")[0]
+        text = translate(lang, f"ev_followup_{kind}", report=extra)
+        return text + (" — " + translate(lang, "ev_menu") if extra.endswith(":menu") else "")
     if base == "operator_unanswered":
         return translate(lang, "ev_operator_unanswered", status=extra)
     text = translate(lang, f"ev_{base}", default=result)

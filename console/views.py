@@ -450,6 +450,8 @@ def call_page(call_sid: str) -> Any:
                           .order_by(User.name)).all()
     names = {u.id: u.name for u in db().scalars(select(User))}
     now = _now()
+    from console.followup_reply import mark_seen
+    mark_seen(call.reports)
     return render_template(
         "console/call.html", call=call, campaign=campaign, zone=zone, activity=activity,
         people=people, names=names, now=now, moves=followup.allowed_moves,

@@ -24,7 +24,7 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "passwo
            "recording_played", "export", "status_changed", "assigned", "note_added",
            "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
-           "retention_purged", "recordings_rekeyed")
+           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited")
 
 
 def record(session: Session, *, at: datetime, actor: str, action: str,

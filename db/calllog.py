@@ -87,6 +87,7 @@ def refresh_outcome(session: Session, call_id: int) -> None:
             (Call.refusal.is_not(None), Call.refusal),
             (Call.ended_at.is_(None), CallOutcome.IN_PROGRESS.value),
             (recorded, CallOutcome.REPORTED.value),
+            (Call.followed_up, CallOutcome.FOLLOWED_UP.value),
             (Call.referred, CallOutcome.REFERRED.value),
             (Call.transferred, CallOutcome.TRANSFERRED.value),
             else_=CallOutcome.ABANDONED.value,
@@ -110,7 +111,8 @@ def log_answer(session: Session, key: CallKey, *, at: datetime, refusal: str | N
 
 def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step: str,
              result: str, digits: str | None = None, language: str | None = None,
-             referred: bool = False, transferred: bool = False) -> None:
+             referred: bool = False, transferred: bool = False,
+             followed_up: bool = False) -> None:
     """One answered question of the call flow."""
     call = ensure_call(session, key, at)
     if not _add_event(session, call, at=at, step_no=step_no, step=step, result=result,
@@ -120,10 +122,12 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
         call.language = language
     if result.startswith("category:") and not call.chose_category:
         call.chose_category = True
-    if (referred and not call.referred) or (transferred and not call.transferred):
+    if (referred and not call.referred) or (transferred and not call.transferred) or (
+            followed_up and not call.followed_up):
         # Only these facts of a step can change the outcome.
         call.referred = call.referred or referred
         call.transferred = call.transferred or transferred
+        call.followed_up = call.followed_up or followed_up
         session.flush()
         refresh_outcome(session, call.id)
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     false,
@@ -69,6 +70,8 @@ class Call(Base):
     chose_category: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=false())
     outcome: Mapped[str] = mapped_column(String(16), default=CallOutcome.IN_PROGRESS.value)
+    # The caller reached an earlier report by its reference (key #).
+    followed_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.step_no", cascade="all, delete-orphan")
@@ -85,6 +88,8 @@ class Call(Base):
               "chose_category"),
         Index("ix_calls_outcome_started", "outcome", "started_at"),
         Index("ix_calls_from_number", "from_number"),
+        # A calling number's wrong references in the last 24 h (the follow-up limit).
+        Index("ix_calls_from_started", "from_number", "started_at"),
     )
 
 
@@ -139,8 +144,19 @@ class Report(Base):
     follow_up_reason: Mapped[str | None] = mapped_column(String(500))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The team's reply, read to whoever calls with the reference (db/replies.py).
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_language: Mapped[str | None] = mapped_column(String(8))
+    reply_by: Mapped[str | None] = mapped_column(String(64))
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A caller added a message the assignee has not seen yet.
+    new_info_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     call: Mapped[Call] = relationship(back_populates="reports")
+    additions: Mapped[list[ReportAddition]] = relationship(
+        back_populates="report", order_by="ReportAddition.at, ReportAddition.id",
+        foreign_keys="ReportAddition.report_id")
 
     __table_args__ = (
         UniqueConstraint("call_id", "number", name="uq_reports_call_number"),
@@ -164,6 +180,35 @@ class Report(Base):
         Index("ix_reports_feedback_due", "feedback_due"),
         Index("ix_reports_assignee", "assignee_id"),
         Index("ix_reports_campaign_in_scope", "campaign_id", "in_scope", "call_started_at"),
+    )
+
+
+class ReportAddition(Base):
+    """A message a caller added to an earlier report by calling again with its reference."""
+
+    __tablename__ = "report_additions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)   # 1, 2 … within the follow-up call
+    # None while unmatched: the database was away when the caller typed the reference,
+    # and the reference (kept only then) belongs to no report of the campaign.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    reference: Mapped[str | None] = mapped_column(String(16))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recording_url: Mapped[str | None] = mapped_column(String(512))
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    recording_status: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    report: Mapped[Report | None] = relationship(back_populates="additions",
+                                                 foreign_keys=[report_id])
+
+    __table_args__ = (
+        UniqueConstraint("call_id", "number", name="uq_report_additions_call_number"),
+        Index("ix_report_additions_report", "report_id", "at"),
+        Index("ix_report_additions_unmatched", "campaign_id", "report_id"),
     )
 
 

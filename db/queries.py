@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Call
+from db.models import Call, Report
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def concrete_windows(session: Session, windows: Sequence[Window] | None
 def iter_calls(session: Session, windows: Sequence[Window] | None = None,
                batch: int = 1000) -> Iterator[Call]:
     """Calls oldest first with their reports, streamed in batches (fine at a million rows)."""
-    query = select(Call).options(selectinload(Call.reports)).order_by(Call.started_at, Call.id)
+    query = select(Call).options(selectinload(Call.reports).selectinload(Report.additions)
+                                 ).order_by(Call.started_at, Call.id)
     if windows is not None:
         query = query.where(windows_clause(windows, ordered=True))
     for partition in session.execute(query.execution_options(yield_per=batch)).scalars() \

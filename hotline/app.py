@@ -15,6 +15,7 @@ from console import init_app as init_console
 from console.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
+from hotline.followup_lookup import FollowUpLookup
 from hotline.settings import Settings
 from ivr.campaign import Campaigns, load_campaigns
 from ivr.flow import new_reference
@@ -75,7 +76,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         campaigns=campaigns, journal=journal, make_reference=make_reference, clock=clock,
         auth_token=token, public_url=settings.public_url,
         after_append=writer.drain_quietly if drain_inline else writer.notify,
-        on_journal_error=metrics.count_journal_error))
+        on_journal_error=metrics.count_journal_error,
+        look_up=FollowUpLookup(make_session_factory(engine), clock)))
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         writers=make_session_factory(engine, writer=True),

@@ -277,6 +277,10 @@ class CallSimulator:
                 key = self.caller.press()
                 if key == HANGUP:
                     return HANGUP
+                if key is not None and verb.get("finishOnKey", "#") == "#" and key.endswith("#"):
+                    # Digits ended with '#' (a reference): Twilio leaves the '#' out, and
+                    # sends nothing at all when only '#' was pressed.
+                    key = key[:-1] or None
                 if key is not None:
                     return self._resolve(url, verb.get("action")), {"Digits": key}
             elif verb.tag == "Record":

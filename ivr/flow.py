@@ -32,8 +32,10 @@ OPERATOR_KEY = "0"
 REPEAT_KEY = "*"
 ANOTHER_KEY = "1"
 FINISH_KEY = "2"
+FOLLOW_UP_KEY = "#"  # at the main menu: "I have a reference number"
 REFERRAL = "referral"  # CallState.after while a referred caller records, and after it
-STEPS = ("language", "menu", "subject", "recorded", "record-empty", "after", "dialled")
+STEPS = ("language", "menu", "subject", "recorded", "record-empty", "after", "dialled",
+         "reference", "followup", "added", "added-empty")
 # Twilio's webhook connection overrides (a URL fragment Twilio reads and never sends):
 # retry a callback up to 3 times on a refused or timed-out connection or a 5xx, with a
 # 2 s connect and 5 s read timeout, 15 s in all. 4xx is not retried: it means junk.
@@ -96,9 +98,12 @@ class CallState:
     reports: int = 0          # reports completed so far in this call
     reference: str = ""       # the pending (or last) report's reference
     after: str = ""           # what the "another / finish" menu follows: report | referral
+    report_id: int = 0        # a follow-up call: the report reached (0: not read yet)
+    additions: int = 0        # messages added to it so far in this call
 
     _KEYS = (("n", "step_no"), ("l", "language"), ("t", "tries"), ("c", "category"),
-             ("s", "subject"), ("r", "reports"), ("ref", "reference"), ("k", "after"))
+             ("s", "subject"), ("r", "reports"), ("ref", "reference"), ("k", "after"),
+             ("f", "report_id"), ("a", "additions"))
 
     def to_query(self) -> dict[str, str]:
         out = {}
@@ -115,8 +120,8 @@ class CallState:
             raw = args.get(short)
             if raw is None:
                 continue
-            if name in ("step_no", "tries", "reports"):
-                if not raw.isdigit() or len(raw) > 4:
+            if name in ("step_no", "tries", "reports", "additions", "report_id"):
+                if not raw.isdigit() or len(raw) > (12 if name == "report_id" else 4):
                     raise BadState(f"{short} must be a small whole number")
                 values[name] = int(raw)
             else:
@@ -164,6 +169,30 @@ class ReportFact:
 
 
 @dataclass(frozen=True)
+class AdditionFact:
+    """A message added to an earlier report by a follow-up call."""
+
+    number: int                  # 1 for the call's first addition, 2 for the next …
+    report_id: int | None        # the report reached; None when it could not be read
+    reference: str | None        # only then: the typed reference, matched once applied
+    recording_sid: str | None = None
+    recording_url: str | None = None
+    recording_seconds: int | None = None
+    recording_status: str | None = None   # set only by the recording status callback
+
+
+@dataclass(frozen=True)
+class FollowUpFact:
+    """What a follow-up step learnt: the report by its id only, never the digits typed."""
+
+    report_id: int | None = None   # the report reached (None: unreadable or not found)
+    reached: bool = False          # a report was reached (or its reference, unreadable)
+    reply_heard: bool = False      # the team's reply was read to the caller
+    not_found: bool = False        # a wrong number (counted per calling number, 24 h)
+    limit_reached: bool = False    # this calling number has had its wrong numbers today
+
+
+@dataclass(frozen=True)
 class StepRecord:
     step: str
     step_no: int
@@ -173,6 +202,8 @@ class StepRecord:
     referred: bool = False
     transferred: bool = False
     report: ReportFact | None = None
+    followup: FollowUpFact | None = None
+    addition: AdditionFact | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +276,7 @@ def _ask_menu(response: VoiceResponse, speaker: _Speaker, state: CallState) -> N
     speaker.say(gather, "menu_not_listed")
     if speaker.campaign.operator:
         speaker.say(gather, "menu_operator")
+    speaker.say(gather, "menu_followup")
     speaker.say(gather, "menu_repeat")
     _fallback(response, action)
 
@@ -374,10 +406,12 @@ def _say_refusal(response: VoiceResponse, speaker: _Speaker, decision: GateDecis
 
 
 def handle_step(name: str, campaign: Campaign, state: CallState, params: Mapping[str, str],
-                links: Links, make_reference: Callable[[], str] = new_reference) -> Reply:
-    """Answer one step request: `params` are the form fields Twilio posted."""
+                links: Links, make_reference: Callable[[], str] = new_reference,
+                lookup: _followup.Lookup | None = None) -> Reply:
+    """Answer one step request: `params` are the form fields Twilio posted; `lookup` is
+    what the webhook read for a follow-up step (`followup.lookup_needed` says when)."""
     handler = _STEP_HANDLERS.get(name)
-    if handler is None:
+    if handler is None and name not in _followup.STEP_HANDLERS:
         raise UnknownStep(name)
     if name != "language" and not state.language:
         raise BadState("the step needs a language")
@@ -387,6 +421,8 @@ def handle_step(name: str, campaign: Campaign, state: CallState, params: Mapping
         raise BadState("unknown subject")
     if state.reference and not is_valid_reference(state.reference):
         raise BadState("malformed reference")
+    if handler is None:
+        return _followup.STEP_HANDLERS[name](campaign, state, params, links, lookup)
     return handler(campaign, state, params, links, make_reference)
 
 
@@ -469,6 +505,9 @@ def _on_menu(campaign: Campaign, state: CallState, params: Mapping[str, str],
                                                     reference=make_reference()))
         return Reply(response, StepRecord("menu", state.step_no, "not_listed", digits,
                                           referred=True))
+    if digits == FOLLOW_UP_KEY:
+        _followup.ask_reference(response, speaker, replace(base, after=_followup.FOLLOW))
+        return Reply(response, StepRecord("menu", state.step_no, "followup", digits))
     operator = campaign.operator_dial
     if digits == OPERATOR_KEY and operator is not None:
         speaker.say(response, "operator_connecting")
@@ -623,3 +662,7 @@ _STEP_HANDLERS: dict[str, StepHandler] = {
     "after": _on_after,
     "dialled": _on_dialled,
 }
+
+
+# The follow-up steps (key #) live in ivr/followup.py and use the helpers above.
+from ivr import followup as _followup  # noqa: E402

@@ -52,6 +52,13 @@ def call_record(call: Call, campaigns: Campaigns) -> dict[str, Any]:
             "recording_seconds": report.recording_seconds,
             "follow_up": report.follow_up,
             "in_scope": report.in_scope,
+            "additions": [{
+                "recording_sid": addition.recording_sid,
+                "recording_url": addition.recording_url,
+                "recording_seconds": addition.recording_seconds,
+                "at": _local(addition.at, zone),
+            } for addition in report.additions if addition.recording_status == "completed"],
+            "reply_heard_at": _local(report.reply_heard_at, zone),
         } for report in call.reports],
     }
 

@@ -198,7 +198,7 @@ def test_three_silences_end_the_call_politely(place_call, engine, campaigns) -> 
 
 
 def test_a_wrong_key_is_asked_again_and_star_repeats(place_call, engine, campaigns) -> None:
-    result = place_call(MANDARIN, "#", "*", "8", INTEGRITY, CITY_LEADERSHIP, "r9", "*", "2")
+    result = place_call(MANDARIN, "7", "*", "8", INTEGRITY, CITY_LEADERSHIP, "r9", "*", "2")
     assert result.heard.count("对不起，您按的键无效。") == 2
     assert result.heard.count("请选择您要反映的问题。") == 4
     reference_readings = heard_references(result.heard)

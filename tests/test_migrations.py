@@ -234,6 +234,35 @@ def _check_0012(connection: Connection) -> None:
     assert "ix_reports_created_at" in indexes
 
 
+def _check_0014(connection: Connection) -> None:
+    # New columns are empty or false, the new table empty; nothing else moved, and the
+    # tally triggers of 0013 still keep the tallies (no table was rebuilt).
+    _check_0009(connection)
+    tally = ("SELECT outcome, SUM(calls) FROM call_tallies WHERE level = 3 GROUP BY outcome "
+             "HAVING SUM(calls) > 0")
+    assert dict(connection.execute(text(tally)).all()) == {"abandoned": 1, "reported": 1}
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "UPDATE calls SET outcome = 'followed_up', followed_up = true WHERE id = 2"))
+    assert dict(connection.execute(text(tally)).all()) == {"followed_up": 1, "reported": 1}
+    savepoint.rollback()
+    calls = connection.execute(text("SELECT followed_up, outcome FROM calls")).all()
+    assert calls and all(not followed for followed, _ in calls)
+    assert connection.execute(text(
+        "SELECT count(*) FROM reports WHERE reply_text IS NOT NULL OR reply_heard_at IS NOT NULL "
+        "OR new_info_at IS NOT NULL")).scalar() == 0
+    assert connection.execute(text("SELECT count(*) FROM report_additions")).scalar() == 0
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "INSERT INTO report_additions (call_id, number, report_id, at) VALUES (1, 1, 1, :at)"),
+        {"at": STARTED})
+    connection.execute(text("DELETE FROM reports"))  # an addition goes with its report
+    assert connection.execute(text("SELECT count(*) FROM report_additions")).scalar() == 0
+    savepoint.rollback()
+    indexes = {i["name"] for i in inspect(connection).get_indexes("calls")}
+    assert "ix_calls_from_started" in indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -244,9 +273,8 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0009": UpgradeTest(load=_load_0008, check=_check_0009),
     "0011": UpgradeTest(load=_load_0006, check=_check_0011),
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
-
-
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
+    "0014": UpgradeTest(load=_load_0009, check=_check_0014),
 }
 
 

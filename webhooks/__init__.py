@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from db.calllog import CallKey
-from ivr import fallback, flow
+from ivr import fallback, flow, followup
 from ivr.campaign import Campaign, Campaigns, Route
 from ivr.gate import check_gate
 from ivr.references import ReferencesExhausted
@@ -51,6 +51,9 @@ class WebhookContext:
     public_url: str | None = None
     after_append: Callable[[], None] | None = None  # wakes the writer (or drains, in tests)
     on_journal_error: Callable[[str], None] | None = None
+    # The one read on the webhook path: a follow-up's report and the calling number's
+    # wrong references today (hotline/followup_lookup.py). Raises when it cannot read.
+    look_up: Callable[[Campaign, followup.LookupRequest, CallKey], followup.Lookup] | None = None
 
 
 def init_app(app: Flask, context: WebhookContext) -> None:
@@ -198,9 +201,10 @@ def step(name: str) -> Response:
     if campaign is None:
         return _twiml(flow.technical_problem(None))
     state = flow.CallState.from_query(request.args)
+    lookup = _look_up(context, campaign, name, state, key)
     try:
         reply = flow.handle_step(name, campaign, state, request.form.to_dict(), _links(context),
-                                 context.make_reference)
+                                 context.make_reference, lookup=lookup)
     except (JournalUnavailable, ReferencesExhausted) as exc:
         log.error("no reference could be made at step/%s: %s", name, exc)
         return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
@@ -210,7 +214,7 @@ def step(name: str) -> Response:
                     language=record.language or state.language or None,
                     referred=record.referred, transferred=record.transferred,
                     report=asdict(record.report) if record.report else None,
-                    **_due_days(campaign)):
+                    **_followup_fields(record), **_due_days(campaign)):
         return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
     return _twiml(reply.twiml)
 
@@ -225,6 +229,13 @@ def recording() -> tuple[str, int]:
         raise BadRequest("the recording callback names no known campaign")
     key = call_key(request.form, campaign.id)
     state = flow.CallState.from_query(request.args)
+    if state.after == followup.FOLLOW:
+        addition = followup.addition_of(state, request.form.to_dict())
+        if addition.recording_status != "completed" or not addition.recording_sid:
+            return "", 204
+        if not _journal(facts.RECORDING, key, now, addition=asdict(addition)):
+            raise JournalFailed
+        return "", 204
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status != "completed" or not report.recording_sid:
         return "", 204  # no audio (an empty recording): nothing to keep
@@ -276,3 +287,27 @@ def fallback_url() -> Response:
 def _due_days(campaign: Campaign) -> dict[str, int | None]:
     return {"acknowledge_days": campaign.acknowledge_days,
             "feedback_days": campaign.feedback_days}
+
+
+def _look_up(context: WebhookContext, campaign: Campaign, name: str, state: flow.CallState,
+             key: CallKey) -> followup.Lookup | None:
+    """The follow-up step's one bounded read; "unreadable" whatever goes wrong with it."""
+    wanted = followup.lookup_needed(name, state, request.form)
+    if wanted is None:
+        return None
+    if context.look_up is None:
+        return followup.Lookup(available=False)
+    try:
+        return context.look_up(campaign, wanted, key)
+    except Exception as exc:  # the database away, stalled or refusing: the caller goes on
+        log.warning("follow-up lookup failed at step/%s: %s", name, type(exc).__name__)
+        return followup.Lookup(available=False)
+
+
+def _followup_fields(record: flow.StepRecord) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    if record.followup is not None:
+        fields["followup"] = asdict(record.followup)
+    if record.addition is not None:
+        fields["addition"] = asdict(record.addition)
+    return fields

@@ -29,6 +29,10 @@ REQUIRED_TEXTS = (
     "closed_for_good", "postal", "unknown_number", "technical_problem", "every_day",
     "when_today", "when_tomorrow", "when_on", "zone_format",
     "line_problem", "line_problem_message",
+    "menu_followup", "followup_ask", "followup_not_found", "followup_limit",
+    "followup_unreadable", "followup_state_new", "followup_state_handling",
+    "followup_state_referred", "followup_state_closed", "followup_reply",
+    "followup_options", "followup_added",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
 )
