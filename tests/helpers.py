@@ -2,10 +2,53 @@
 
 from __future__ import annotations
 
+import os
+import re
 import textwrap
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-SEED_TOML = (Path(__file__).resolve().parent.parent / "campaigns" / "guangzhou-2023.toml")
+from sqlalchemy import Engine, select
+from werkzeug.test import Client
+
+from db.engine import make_session_factory
+from db.recording_models import RecordingFile
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CAMPAIGNS = ROOT / "campaigns"
+SEED_NUMBER = "+862087756920"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+AUTH_TOKEN = "12345678901234567890123456789012"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# A database that is never there: nothing listens on port 1.
+UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+REQUIRE_ALL = os.environ.get("HOTLINE_REQUIRE_ALL") == "1"
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+# --- time ------------------------------------------------------------------------------------
+
+class FakeClock:
+    """The one injected clock, set to any moment by a test."""
+
+    def __init__(self, moment: datetime | None = None) -> None:
+        self.now = moment or datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set_local(self, text_: str, zone: tzinfo = SHANGHAI) -> None:
+        """'2023-06-01 10:00[:SS]' in `zone` (the seed campaign's by default)."""
+        pattern = "%Y-%m-%d %H:%M:%S" if text_.count(":") == 2 else "%Y-%m-%d %H:%M"
+        self.now = datetime.strptime(text_, pattern).replace(tzinfo=zone).astimezone(UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+SEED_TOML = SEED_CAMPAIGNS / "guangzhou-2023.toml"
 
 
 def campaign_toml(**overrides: str) -> str:
@@ -39,3 +82,17 @@ def write_campaign(folder: Path, name: str = "line.toml", **overrides: str) -> P
     path = folder / name
     path.write_text(campaign_toml(**overrides), encoding="utf-8")
     return path
+
+
+# --- the console and stored recordings -------------------------------------------------------
+
+def csrf_token(client: Client, path: str = "/console/login") -> str:
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def row_of(engine: Engine, recording_sid: str) -> RecordingFile | None:
+    with make_session_factory(engine)() as session:
+        return session.scalar(select(RecordingFile).where(
+            RecordingFile.recording_sid == recording_sid))

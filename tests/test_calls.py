@@ -13,7 +13,7 @@ from db.models import Call, CallEvent, Report
 from ivr.campaign import Campaigns
 from ivr.flow import is_valid_reference
 from reports.export import call_record
-from tests.conftest import AUTH_TOKEN, SEED_NUMBER, FakeClock
+from tests.helpers import AUTH_TOKEN, SEED_NUMBER, FakeClock
 
 MANDARIN, CANTONESE, ENGLISH = "1", "2", "3"
 INTEGRITY, WORK = "3", "5"

@@ -69,7 +69,7 @@ def test_the_fallback_needs_no_database_and_no_journal(app, client) -> None:
     from dataclasses import replace
 
     from db.engine import make_engine
-    from tests.conftest import UNREACHABLE
+    from tests.helpers import UNREACHABLE
 
     app.extensions["hotline.engine"] = make_engine(UNREACHABLE)
     journal = app.extensions["hotline.journal"]

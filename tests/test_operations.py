@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hotline.cli import main
 from hotline.settings import Settings, SettingsError
-from tests.conftest import AUTH_TOKEN, UNREACHABLE
+from tests.helpers import AUTH_TOKEN, UNREACHABLE
 from tests.test_webhooks import CALL, signed_post
 
 

@@ -14,8 +14,7 @@ from hotline.cli import main
 from hotline.settings import Settings
 from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
 from ivr.campaign import Campaigns, load_campaigns
-from tests.conftest import AUTH_TOKEN, SEED_NUMBER
-from tests.helpers import write_campaign
+from tests.helpers import AUTH_TOKEN, SEED_NUMBER, write_campaign
 from tests.test_calls import logged
 
 TWILIO_NUMBER = "+14155550199"  # a Twilio number the carrier forwards the line to

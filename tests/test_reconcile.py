@@ -99,7 +99,7 @@ def test_the_reconcile_command(settings, monkeypatch, twilio_api) -> None:
 def test_a_lost_recording_callback_is_completed_from_twilio(app, engine, clock,
                                                            twilio_api) -> None:
     from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
-    from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+    from tests.helpers import AUTH_TOKEN, SEED_NUMBER
 
     class LostCallbacks(CallSimulator):
         def _recording_callback(self, url: str, callback: str, params: dict[str, str]) -> None:
@@ -137,7 +137,7 @@ def test_a_lost_recording_callback_is_completed_from_twilio(app, engine, clock,
 def test_a_recordings_list_twilio_refuses_is_counted(app, place_call, engine, clock,
                                                      twilio_api) -> None:
     from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
-    from tests.conftest import AUTH_TOKEN, SEED_NUMBER
+    from tests.helpers import AUTH_TOKEN, SEED_NUMBER
 
     class LostCallbacks(CallSimulator):
         def _recording_callback(self, url: str, callback: str, params: dict[str, str]) -> None:

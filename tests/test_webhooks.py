@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from db.models import Call
-from tests.conftest import AUTH_TOKEN, SEED_NUMBER, UNREACHABLE
+from tests.helpers import AUTH_TOKEN, SEED_NUMBER, UNREACHABLE
 
 CALL = {"CallSid": "CA" + "b" * 32, "From": "+8613800138000", "To": SEED_NUMBER,
         "CallStatus": "in-progress"}

@@ -8,10 +8,10 @@ import hashlib
 import stat
 import time
 
-from conftest import row_of
 from speech import seconds_of
 
 from recordings.fetch import RETRY_DELAYS, fetch_due
+from tests.helpers import row_of
 
 
 def test_a_recording_comes_home_sealed_then_is_deleted_at_twilio(

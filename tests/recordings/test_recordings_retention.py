@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import csrf_token, row_of
 from recordings_double import ACCOUNT_SID, AUTH_TOKEN
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from db.models import Call, Report
 from hotline.cli import main
 from recordings.fetch import fetch_due
 from reports.figures import campaign_figures
+from tests.helpers import csrf_token, row_of
 
 
 @pytest.fixture

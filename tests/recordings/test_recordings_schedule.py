@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from conftest import row_of
 
 from db.engine import make_session_factory
 from ivr.campaign import Campaigns
@@ -15,6 +14,7 @@ from recordings.retention import purge
 from reports.delivery import DeliveryContext
 from schedules import jobs
 from schedules.scheduler import configure
+from tests.helpers import row_of
 
 
 def _jobs_of(recordings: jobs.RecordingJobs | None, engine, clock) -> dict:  # type: ignore[no-untyped-def,type-arg]
