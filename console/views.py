@@ -69,9 +69,9 @@ from console.forms import (
 from console.i18n import LANGUAGES, choose_language, translate
 from console.media import MediaError
 from db import audit, calllist, followup
-from db.console_models import ROLES, User
 from db.models import Call, Report
 from db.outcomes import CallOutcome
+from db.user_models import ROLES, User
 from ivr.flow import is_valid_reference
 from reports.export import call_record, csv_lines
 from reports.figures import local_midnight

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from db.console_models import AuditEvent, User
+from db.user_models import AuditEvent, User
 
 COMMAND_LINE = "(command line)"
 

@@ -14,8 +14,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.console_models import ReportActivity, User
 from db.models import Report
+from db.user_models import ReportActivity, User
 
 
 class FollowUp(StrEnum):

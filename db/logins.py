@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.console_models import LoginAttempt
+from db.user_models import LoginAttempt
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.models import Base
+from db.schema import metadata
 from hotline.app import create_app
 from hotline.settings import Settings
 from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
@@ -144,7 +144,7 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
     yield found
     # Each test starts from an empty (but migrated) database.
     with found.begin() as connection, _deletes_allowed(connection):
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))
 
 

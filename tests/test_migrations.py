@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from db import migrate
-from db.models import Base
+from db.schema import metadata
 
 STARTED = datetime(2023, 6, 1, 2, 0, 0)  # naive UTC, as stored
 
@@ -297,5 +297,5 @@ def test_the_migrations_build_exactly_the_models(empty_engine: Engine) -> None:
     with empty_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={
             "compare_type": True, "include_name": migrate.include_name})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, metadata)
     assert differences == []

@@ -8,7 +8,7 @@ import pytest
 from speech import median_f0, seconds_of, semitones
 from sqlalchemy import select
 
-from db.console_models import AuditEvent
+from db.user_models import AuditEvent
 from recordings.fetch import fetch_due
 from tests.helpers import csrf_token, row_of
 

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.models import Base, Report, UTCDateTime
+from db.base import Base, UTCDateTime
+from db.models import Report
 
 ROLES = ("operator", "manager", "admin")
 
