@@ -1,6 +1,6 @@
 """`hotline report` and `hotline scheduler`: the daily report from the command line.
 
-Registered on the `hotline` group by hotline/cli.py. matplotlib (through the
+Registered on the `hotline` group by hotline/cli/__init__.py. matplotlib (through the
 renderers) and APScheduler are imported inside the commands, so the rest of the
 command line starts fast.
 """
@@ -17,7 +17,13 @@ from sqlalchemy import Engine
 
 from db.engine import make_session_factory
 from hotline.app import system_clock
-from hotline.cli import Failure, _campaigns, _engine, _prepare_database, _settings
+from hotline.cli.shared import (
+    Failure,
+    open_engine,
+    prepare_database,
+    read_campaigns,
+    read_settings,
+)
 from hotline.settings import Settings
 from ivr.campaign import Campaign, Campaigns
 from schedules.reconcile import TwilioCalls
@@ -68,10 +74,10 @@ def _smtp(settings: Settings) -> SmtpSettings:
 def report(day_text: str, campaign_id: str | None, fmt: str, send: bool) -> None:
     """Print one campaign's daily report, or e-mail it with --send."""
     day = _day(day_text)
-    settings = _settings()
-    campaign = _campaign(_campaigns(settings), campaign_id)
+    settings = read_settings()
+    campaign = _campaign(read_campaigns(settings), campaign_id)
     smtp = _smtp(settings) if send else None
-    engine = _engine(settings)
+    engine = open_engine(settings)
     try:
         _report(engine, campaign, day, fmt, smtp, settings)
     finally:
@@ -84,7 +90,7 @@ def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
     from reports.figures import campaign_figures
     from reports.render import render_csv, render_html, render_json, render_text
 
-    _prepare_database(engine)
+    prepare_database(engine)
     sessions = make_session_factory(engine)
     if smtp is not None:
         from reports.delivery import DeliveryContext, DeliveryError, resend
@@ -121,8 +127,8 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     """Run the daily reports' scheduler (one process per deployment)."""
     from schedules.scheduler import RECONCILE_EVERY, RETRY_EVERY, plan
 
-    settings = _settings()
-    campaigns = _campaigns(settings)
+    settings = read_settings()
+    campaigns = read_campaigns(settings)
     now = system_clock()
     for job in plan(campaigns, now):
         when = job.next_run.strftime("%Y-%m-%d %H:%M %Z%z") if job.next_run else "—"
@@ -148,8 +154,8 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     from schedules.scheduler import blocking_scheduler, configure
 
     smtp = _smtp(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    engine = open_engine(settings)
+    prepare_database(engine)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     context = DeliveryContext(sessions=make_session_factory(engine), campaigns=campaigns,
                               smtp=smtp, mail_from=settings.mail_from, clock=system_clock,
@@ -157,7 +163,7 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     running = blocking_scheduler(engine)
     twilio = _twilio_calls(settings)
     writer = make_session_factory(engine, writer=True)
-    from hotline.recordings_cli import recording_jobs
+    from hotline.cli.recordings import recording_jobs
 
     startup = configure(running, context, reconciler=(
         (lambda: reconcile(writer, twilio.fetch, system_clock(), recordings=twilio.recordings))
@@ -188,12 +194,12 @@ def reconcile_calls(older_than: float) -> None:
     """Ask Twilio for the true status of calls the log still shows as in progress."""
     from schedules.reconcile import reconcile
 
-    settings = _settings()
+    settings = read_settings()
     twilio = _twilio_calls(settings)
     if twilio is None:
         raise Failure("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to ask Twilio")
-    engine = _engine(settings)
-    _prepare_database(engine)
+    engine = open_engine(settings)
+    prepare_database(engine)
     summary = reconcile(make_session_factory(engine, writer=True), twilio.fetch,
                         system_clock(), stale_after=timedelta(hours=older_than),
                         recordings=twilio.recordings)

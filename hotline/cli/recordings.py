@@ -1,6 +1,6 @@
 """`hotline retention` and `hotline recordings …`: recordings at rest from the command line.
 
-Registered on the `hotline` group by hotline/cli.py; the scheduler builds its
+Registered on the `hotline` group by hotline/cli/__init__.py; the scheduler builds its
 recording jobs with `recording_jobs()` here.
 """
 
@@ -14,7 +14,13 @@ from sqlalchemy import Engine
 from db import audit
 from db.engine import make_session_factory
 from hotline.app import system_clock
-from hotline.cli import Failure, _campaigns, _engine, _prepare_database, _settings
+from hotline.cli.shared import (
+    Failure,
+    open_engine,
+    prepare_database,
+    read_campaigns,
+    read_settings,
+)
 from hotline.settings import Settings, SettingsError
 from ivr.campaign import Campaigns
 from recordings.keys import new_key_text
@@ -63,10 +69,10 @@ def retention(dry_run: bool) -> None:
     """Purge campaigns past their retention period: recordings, callers' numbers, notes."""
     from recordings.retention import plan, purge
 
-    settings = _settings()
-    campaigns = _campaigns(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    settings = read_settings()
+    campaigns = read_campaigns(settings)
+    engine = open_engine(settings)
+    prepare_database(engine)
     now = system_clock()
     writer = make_session_factory(engine, writer=True)
     if dry_run:
@@ -97,13 +103,13 @@ def recordings_fetch() -> None:
     """Bring every confirmed recording home now (the scheduler does it every 30 s)."""
     from recordings.fetch import FetchContext, fetch_due
 
-    settings = _settings()
+    settings = read_settings()
     twilio = _twilio(settings)
     if twilio is None:
         raise Failure("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed to download")
-    campaigns = _campaigns(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    campaigns = read_campaigns(settings)
+    engine = open_engine(settings)
+    prepare_database(engine)
     context = FetchContext(sessions=make_session_factory(engine, writer=True),
                            store=_store(settings), twilio=twilio, campaigns=campaigns,
                            clock=system_clock)
@@ -119,10 +125,10 @@ def recordings_rekey() -> None:
     """Seal every recording again under HOTLINE_RECORDINGS_KEY (after a key rotation)."""
     from recordings.rekey import rekey_all
 
-    settings = _settings()
+    settings = read_settings()
     store = _store(settings)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    engine = open_engine(settings)
+    prepare_database(engine)
     writer = make_session_factory(engine, writer=True)
     summary = rekey_all(writer, store)
     with writer.begin() as session:

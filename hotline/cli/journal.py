@@ -13,9 +13,9 @@ def journal_group() -> None:
 
 
 def _journal() -> Journal:
-    from hotline.cli import _settings
+    from hotline.cli.shared import read_settings
 
-    return Journal(_settings().journal_file)
+    return Journal(read_settings().journal_file)
 
 
 @journal_group.command("status")
@@ -31,13 +31,13 @@ def journal_status() -> None:
 def journal_drain(parked: bool) -> None:
     """Apply what waits in the journal now (the web processes do it on their own)."""
     from db.engine import make_session_factory
-    from hotline.cli import Failure, _engine, _prepare_database, _settings
+    from hotline.cli.shared import Failure, open_engine, prepare_database, read_settings
     from ivr.flow import new_reference
 
-    settings = _settings()
+    settings = read_settings()
     journal = Journal(settings.journal_file)
-    engine = _engine(settings)
-    _prepare_database(engine)
+    engine = open_engine(settings)
+    prepare_database(engine)
     if parked:
         click.echo(f"{journal.unpark()} parked entr(ies) put back in line")
     writer = JournalWriter(journal, make_session_factory(engine, writer=True), engine,
