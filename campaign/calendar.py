@@ -1,14 +1,16 @@
-"""A campaign's calendar: the days it is open and the next moment it takes calls.
+"""A campaign's calendar: local days and their bounds, the days it is open and the next
+moment it takes calls.
 
 Pure functions of the campaign's fields (`opens`, `closes`, `weekdays`,
 `closed_on`, `hours`, `timezone`) and an aware moment passed in; nothing here
 reads a clock. The gate and every prompt that says "when" use these, so what
-a caller is told and what the gate does can never disagree.
+a caller is told and what the gate does can never disagree; the console, the
+reports and the export cut days with `local_midnight` and `day_bounds`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,16 @@ class Calendar(Protocol):
     weekdays: frozenset[int]
     closed_on: frozenset[date]
     hours: tuple[time, time | None]
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which `day` begins in `zone`."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """`day` in `zone` as a half-open range of UTC instants [start, end)."""
+    return local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone)
 
 
 def is_open_day(campaign: Calendar, day: date) -> bool:

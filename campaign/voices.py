@@ -50,7 +50,7 @@ def voice_problem(language: str, voice: str) -> str | None:
     """Why `voice` cannot speak `language` (one of ours), or None when it can."""
     found = catalogue().get(voice)
     if found is None:
-        return (f"{voice!r} is not a Twilio voice (see ivr/voices.toml), e.g. "
+        return (f"{voice!r} is not a Twilio voice (see campaign/voices.toml), e.g. "
                 f"{DEFAULT_VOICES[language]}")
     if not found.language.startswith(LANGUAGE_PREFIX[language]):
         return (f"{voice} speaks {found.language}, not {language}; e.g. "

@@ -34,6 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
+from campaign.calendar import local_midnight
 from console import PREFIX, csrf, present
 from console.accounts import (
     AccountError,
@@ -74,7 +75,6 @@ from db.outcomes import CallOutcome
 from db.user_models import ROLES, User
 from ivr.flow import is_valid_reference
 from reports.export import call_record, csv_lines
-from reports.figures import local_midnight
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -10,13 +10,14 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaigns
 from console import ConsoleContext
 from console import init_app as init_console
 from console.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
-from ivr.campaign import Campaigns, load_campaigns
 from ivr.flow import new_reference
 from ivr.references import ReferenceMaker
 from journal import Journal, JournalWriter

@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.campaign import Campaign
+from campaign.model import Campaign
+from campaign.routing import Operator, line_number
+from campaign.voices import DEFAULT_VOICES, say_language
 from ivr.gate import GateDecision
 from ivr.prompts import Prompts, prompts_for
-from ivr.routing import Operator, line_number
-from ivr.voices import DEFAULT_VOICES, say_language
 
 MAX_TRIES = 3
 GATHER_TIMEOUT_SECONDS = 6

@@ -26,9 +26,9 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaigns
 from db.models import Report
 from db.recording_models import RecordingFile, RecordingState
-from ivr.campaign import Campaigns
 from recordings.audio import NotAudio, wav_seconds
 from recordings.disguise import DisguiseFailed, disguised_wav
 from recordings.sealed import SealedError

@@ -21,11 +21,11 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign, Campaigns
 from db import audit
 from db.models import Call, Report
 from db.recording_models import LegalHold, RecordingFile, RecordingState
 from db.user_models import ReportActivity
-from ivr.campaign import Campaign, Campaigns
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi, TwilioFailure
 

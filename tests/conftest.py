@@ -21,13 +21,14 @@ from sqlalchemy import Connection, Engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaigns
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.schema import metadata
 from hotline.app import create_app
 from hotline.settings import Settings
 from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
-from ivr.campaign import Campaigns, load_campaigns
 from tests.helpers import (
     AUTH_TOKEN,
     DEFAULT_PG_URL,

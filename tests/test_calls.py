@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from campaign.model import Campaigns
 from db.models import Call, CallEvent, Report
-from ivr.campaign import Campaigns
 from ivr.flow import is_valid_reference
 from reports.export import call_record
 from tests.helpers import AUTH_TOKEN, SEED_NUMBER, FakeClock
@@ -135,10 +135,10 @@ def test_not_open_yet_and_unknown_number(app, place_call, engine, campaigns, clo
 
 
 def test_a_campaign_that_has_not_opened_turns_callers_away(engine, clock, tmp_path) -> None:
+    from campaign.loader import load_campaigns
     from hotline.app import create_app
     from hotline.settings import Settings
     from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
-    from ivr.campaign import load_campaigns
     from tests.helpers import write_campaign
 
     write_campaign(tmp_path, opens="2023-07-01")
@@ -172,10 +172,10 @@ def test_nobody_answers_so_the_caller_leaves_a_message(engine, clock, tmp_path) 
 
 
 def _call_line_with_operator(engine, clock, tmp_path, script):  # type: ignore[no-untyped-def]
+    from campaign.loader import load_campaigns
     from hotline.app import create_app
     from hotline.settings import Settings
     from hotline.simulator import CallSimulator, FlaskTransport, ScriptedCaller
-    from ivr.campaign import load_campaigns
     from tests.helpers import write_campaign
 
     write_campaign(tmp_path, operator='"+862087750000"')

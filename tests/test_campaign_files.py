@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from campaign.loader import load_campaign, load_campaigns
+from campaign.model import CampaignError
 from hotline.cli import main
-from ivr.campaign import CampaignError, load_campaign, load_campaigns
 from tests.helpers import SEED_TOML, write_campaign
 
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from campaign.loader import load_campaign
 from ivr import flow
-from ivr.campaign import load_campaign
 from ivr.gate import check_gate
 from ivr.prompts import REQUIRED_TEXTS, SUPPORTED_LANGUAGES, prompts_for
 from tests.helpers import SEED_TOML

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.campaign import Campaign, Category, load_campaign
+from campaign.loader import load_campaign
+from campaign.model import Campaign, Category
 from ivr.gate import Refusal, check_gate
 from tests.helpers import SEED_TOML
 
@@ -138,7 +139,7 @@ def test_gate_agrees_with_the_rules_written_out(moment: datetime, zone: str,
 
 
 def test_an_opening_time_skipped_by_the_clock_change_opens_at_the_change() -> None:
-    from ivr.calendar import next_opening
+    from campaign.calendar import next_opening
 
     # New York skips 02:00–03:00 on 10 March 2024: a line opening at 02:30 opens at 03:00.
     line = _line(hours=(time(2, 30), time(5, 0)), closes=date(2024, 3, 31))

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaigns
 from hotline.app import create_app
 from hotline.cli import main
 from hotline.settings import Settings
 from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
-from ivr.campaign import Campaigns, load_campaigns
 from tests.helpers import AUTH_TOKEN, SEED_NUMBER, write_campaign
 from tests.test_calls import logged
 
@@ -146,7 +147,7 @@ def test_campaigns_check_refuses_an_operator_or_voice_twilio_would_not_take(tmp_
 def test_each_say_speaks_the_language_of_its_voice(client) -> None:
     from xml.etree import ElementTree
 
-    from ivr.voices import catalogue
+    from campaign.voices import catalogue
     from tests.test_webhooks import CALL, signed_post
 
     greeting = signed_post(client, "/twilio/voice", CALL).get_data(as_text=True)

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from campaign.model import Campaign, Category
 from ivr import flow
-from ivr.campaign import Campaign, Category
 from ivr.gate import check_gate
 from ivr.prompts import prompts_for
 from tests.test_calls import heard_references, logged
@@ -58,7 +58,7 @@ def test_a_caller_turned_away_hears_when_the_line_opens(place_call, engine, camp
 
 
 def test_a_closed_weekend_names_the_day_it_opens_again(engine, clock, tmp_path) -> None:
-    from ivr.campaign import load_campaigns
+    from campaign.loader import load_campaigns
     from tests.helpers import write_campaign
     from tests.test_real_deployments import _app, call
 

@@ -21,9 +21,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from campaign.model import Campaign, Campaigns, Route
 from db.calllog import CallKey
 from ivr import fallback, flow
-from ivr.campaign import Campaign, Campaigns, Route
 from ivr.gate import check_gate
 from ivr.references import ReferencesExhausted
 from journal import Journal, JournalUnavailable, facts

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ivr.campaign import CampaignError, Campaigns, load_campaign, load_campaigns
+from campaign.loader import load_campaign, load_campaigns
+from campaign.model import CampaignError, Campaigns
 
 
 @click.group()

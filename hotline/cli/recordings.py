@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import Engine
 
+from campaign.model import Campaigns
 from db import audit
 from db.engine import make_session_factory
 from hotline.app import system_clock
@@ -22,7 +23,6 @@ from hotline.cli.shared import (
     read_settings,
 )
 from hotline.settings import Settings, SettingsError
-from ivr.campaign import Campaigns
 from recordings.keys import new_key_text
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi

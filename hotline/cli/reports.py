@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import Engine
 
+from campaign.model import Campaign, Campaigns
 from db.engine import make_session_factory
 from hotline.app import system_clock
 from hotline.cli.shared import (
@@ -25,7 +26,6 @@ from hotline.cli.shared import (
     read_settings,
 )
 from hotline.settings import Settings
-from ivr.campaign import Campaign, Campaigns
 from schedules.reconcile import TwilioCalls
 
 if TYPE_CHECKING:

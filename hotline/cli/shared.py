@@ -7,10 +7,11 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from campaign.loader import load_campaigns
+from campaign.model import CampaignError, Campaigns
 from db import migrate
 from db.engine import make_engine
 from hotline.settings import Settings, SettingsError
-from ivr.campaign import CampaignError, Campaigns, load_campaigns
 
 
 class Failure(click.ClickException):

@@ -10,9 +10,9 @@ from recordings_double import ACCOUNT_SID, AUTH_TOKEN, RecordingsDouble, serve_d
 from speech import fit, have_tools, speak
 from sqlalchemy import select
 
+from campaign.model import Campaigns
 from db.engine import make_session_factory
 from db.models import Report
-from ivr.campaign import Campaigns
 from recordings.fetch import FetchContext
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi

@@ -143,7 +143,7 @@ def test_a_campaign_that_keeps_recordings_at_twilio_downloads_nothing(
         reported, fetcher, double, engine, campaigns) -> None:
     from dataclasses import replace
 
-    from ivr.campaign import Campaigns
+    from campaign.model import Campaigns
 
     report = reported(4)
     at_twilio = replace(fetcher, campaigns=Campaigns.of(

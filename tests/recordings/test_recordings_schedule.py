@@ -7,8 +7,8 @@ from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from campaign.model import Campaigns
 from db.engine import make_session_factory
-from ivr.campaign import Campaigns
 from recordings.fetch import fetch_due
 from recordings.retention import purge
 from reports.delivery import DeliveryContext
