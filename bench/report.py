@@ -33,7 +33,7 @@ from db import tally_sql
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import Call, CallEvent, Report
-from ivr.flow import is_valid_reference
+from ivr.references import is_valid_reference
 from reports.figures import campaign_figures
 from reports.mail import build_message
 

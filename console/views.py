@@ -73,7 +73,7 @@ from db import audit, calllist, followup
 from db.models import Call, Report
 from db.outcomes import CallOutcome
 from db.user_models import ROLES, User
-from ivr.flow import is_valid_reference
+from ivr.references import is_valid_reference
 from reports.export import call_record, csv_lines
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",

@@ -110,7 +110,8 @@ def log_answer(session: Session, key: CallKey, *, at: datetime, refusal: str | N
 
 def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step: str,
              result: str, digits: str | None = None, language: str | None = None,
-             referred: bool = False, transferred: bool = False) -> None:
+             chose_category: bool = False, referred: bool = False,
+             transferred: bool = False) -> None:
     """One answered question of the call flow."""
     call = ensure_call(session, key, at)
     if not _add_event(session, call, at=at, step_no=step_no, step=step, result=result,
@@ -118,7 +119,7 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
         return
     if language and call.language != language:
         call.language = language
-    if result.startswith("category:") and not call.chose_category:
+    if chose_category and not call.chose_category:
         call.chose_category = True
     if (referred and not call.referred) or (transferred and not call.transferred):
         # Only these facts of a step can change the outcome.

@@ -18,8 +18,7 @@ from console.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.settings import Settings
-from ivr.flow import new_reference
-from ivr.references import ReferenceMaker
+from ivr.references import ReferenceMaker, new_reference
 from journal import Journal, JournalWriter
 from recordings.store import RecordingStore
 from webhooks import WebhookContext

@@ -16,8 +16,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from campaign.model import Campaign
 from campaign.voices import say_language
-from ivr.flow import RECORD_SILENCE_SECONDS, BadState, CallState, Links, technical_problem
+from ivr.flow import technical_problem
 from ivr.prompts import prompts_for
+from ivr.questions import RECORD_SILENCE_SECONDS
+from ivr.state import BadState, CallState, Links
 
 # Messages left through the fallback get report numbers of their own (100 + the
 # failed step's number), so they never overwrite a report the call already made.

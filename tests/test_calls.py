@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign.model import Campaigns
 from db.models import Call, CallEvent, Report
-from ivr.flow import is_valid_reference
+from ivr.references import is_valid_reference
 from reports.export import call_record
 from tests.helpers import AUTH_TOKEN, SEED_NUMBER, FakeClock
 

@@ -16,10 +16,12 @@ from campaign.loader import load_campaign
 from ivr import flow
 from ivr.gate import check_gate
 from ivr.prompts import REQUIRED_TEXTS, SUPPORTED_LANGUAGES, prompts_for
+from ivr.references import is_valid_reference, new_reference
+from ivr.state import BadState, CallState, Links
 from tests.helpers import SEED_TOML
 
 SEED = load_campaign(SEED_TOML)
-LINKS = flow.Links("/twilio")
+LINKS = Links("/twilio")
 OPEN = check_gate(SEED, datetime(2023, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 
 
@@ -31,9 +33,9 @@ def says(xml: str) -> list[str]:
     return [say.text or "" for say in ElementTree.fromstring(xml).iter("Say")]
 
 
-def step_of(url: str) -> tuple[str, flow.CallState]:
+def step_of(url: str) -> tuple[str, CallState]:
     parts = urlsplit(url)
-    return parts.path.rsplit("/", 1)[-1], flow.CallState.from_query(dict(parse_qsl(parts.query)))
+    return parts.path.rsplit("/", 1)[-1], CallState.from_query(dict(parse_qsl(parts.query)))
 
 
 def explore(max_documents: int = 3000) -> list[str]:
@@ -109,7 +111,7 @@ def test_gathers_take_one_key_and_treat_hash_as_a_key() -> None:
 
 
 def test_the_record_verb_follows_the_campaign() -> None:
-    state = flow.CallState(step_no=3, language="yue", category="integrity")
+    state = CallState(step_no=3, language="yue", category="integrity")
     xml = str(flow.handle_step("subject", SEED, state, {"Digits": "1"}, LINKS,
                                make_reference=lambda: "12345671").twiml)
     record = next(v for v in verbs(xml) if v.tag == "Record")
@@ -129,7 +131,7 @@ def test_the_record_verb_follows_the_campaign() -> None:
 
 
 def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
-    state = flow.CallState(step_no=4, language="cmn", category="integrity",
+    state = CallState(step_no=4, language="cmn", category="integrity",
                            subject="city-leadership", reference="41052780")
     params = {"RecordingSid": "RE" + "1" * 32, "RecordingUrl": "https://x", "Digits": "#"}
     xml = str(flow.handle_step("recorded", SEED, state, params, LINKS).twiml)
@@ -140,20 +142,20 @@ def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
 
 
 def test_references_are_random_checked_and_never_start_with_zero() -> None:
-    references = {flow.new_reference() for _ in range(2000)}
+    references = {new_reference() for _ in range(2000)}
     # 9 million possible references: a collision or two among 2000 is possible, more is not.
     assert len(references) >= 1995
-    assert all(flow.is_valid_reference(r) and r[0] != "0" and len(r) == 8 for r in references)
+    assert all(is_valid_reference(r) and r[0] != "0" and len(r) == 8 for r in references)
 
 
 @given(st.from_regex(r"[1-9][0-9]{7}", fullmatch=True), st.integers(0, 7), st.integers(1, 9))
 def test_a_mistyped_digit_is_caught_by_the_check_digit(reference: str, position: int,
                                                        delta: int) -> None:
-    if not flow.is_valid_reference(reference):
+    if not is_valid_reference(reference):
         return
     digit = (int(reference[position]) + delta) % 10
     typo = reference[:position] + str(digit) + reference[position + 1:]
-    assert not flow.is_valid_reference(typo)
+    assert not is_valid_reference(typo)
 
 
 def test_turned_away_callers_hear_why_and_where_to_write() -> None:
@@ -175,12 +177,12 @@ def test_turned_away_callers_hear_why_and_where_to_write() -> None:
 
 
 def test_call_state_round_trips_and_rejects_junk() -> None:
-    state = flow.CallState(step_no=7, language="yue", tries=2, category="work",
+    state = CallState(step_no=7, language="yue", tries=2, category="work",
                            subject="other", reports=1, reference="41052780", after="report")
-    assert flow.CallState.from_query(state.to_query()) == state
+    assert CallState.from_query(state.to_query()) == state
     for junk in ({"n": "x"}, {"t": "-1"}, {"r": "99999"}, {"l": "y" * 100}):
-        with pytest.raises(flow.BadState):
-            flow.CallState.from_query(junk)
+        with pytest.raises(BadState):
+            CallState.from_query(junk)
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
@@ -211,7 +213,7 @@ def test_the_message_limit_is_said_exactly(seconds: int, cmn: str, en: str) -> N
 
     line = replace(SEED, max_message_seconds=seconds)
     for language, expected in (("cmn", cmn), ("en", en)):
-        state = flow.CallState(step_no=3, language=language, category="integrity")
+        state = CallState(step_no=3, language=language, category="integrity")
         xml = str(flow.handle_step("subject", line, state, {"Digits": "1"}, LINKS).twiml)
         assert expected in says(xml)[0]
         assert next(v for v in verbs(xml) if v.tag == "Record").get("maxLength") == str(seconds)

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from db.calllog import CallKey
 from db.engine import make_session_factory
 from db.models import Call, CallEvent
-from ivr.flow import is_valid_reference, new_reference
-from ivr.references import Permutation, ReferenceMaker
+from ivr.references import Permutation, ReferenceMaker, is_valid_reference, new_reference
 from journal import Journal, JournalWriter, facts
 
 KEY = b"k" * 32

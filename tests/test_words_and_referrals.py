@@ -15,6 +15,8 @@ from campaign.model import Campaign, Category
 from ivr import flow
 from ivr.gate import check_gate
 from ivr.prompts import prompts_for
+from ivr.references import is_valid_reference
+from ivr.state import Links
 from tests.test_calls import heard_references, logged
 
 MANDARIN, CANTONESE, ENGLISH = "1", "2", "3"
@@ -124,7 +126,7 @@ def test_a_key_9_caller_leaves_a_message_that_is_passed_on(place_call, engine,
     assert report["in_scope"] is False
     assert report["recording_seconds"] == 40
     assert heard_references(result.heard) == [report["reference"]]
-    assert flow.is_valid_reference(report["reference"])
+    assert is_valid_reference(report["reference"])
 
 
 def test_an_out_of_scope_subject_keeps_its_category_and_subject(place_call, engine,
@@ -168,7 +170,7 @@ def test_every_report_in_the_export_says_whether_it_is_in_scope(place_call, runn
 # --- the property: what a turned-away caller hears is true -----------------------------------
 
 ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Europe/London", "America/New_York")
-LINKS = flow.Links("/twilio")
+LINKS = Links("/twilio")
 
 
 @st.composite

@@ -25,7 +25,8 @@ from campaign.model import Campaign, Campaigns, Route
 from db.calllog import CallKey
 from ivr import fallback, flow
 from ivr.gate import check_gate
-from ivr.references import ReferencesExhausted
+from ivr.references import ReferencesExhausted, new_reference
+from ivr.state import BadState, CallState, Links
 from journal import Journal, JournalUnavailable, facts
 from webhooks.params import BadRequest, call_key, call_sid, e164, small_int
 from webhooks.signature import is_signed
@@ -66,10 +67,10 @@ def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _links(context: WebhookContext) -> flow.Links:
+def _links(context: WebhookContext) -> Links:
     if context.public_url:
-        return flow.Links(context.public_url.rstrip("/") + PREFIX)
-    return flow.Links(request.script_root + PREFIX)
+        return Links(context.public_url.rstrip("/") + PREFIX)
+    return Links(request.script_root + PREFIX)
 
 
 class JournalFailed(Exception):
@@ -98,7 +99,7 @@ def _line_problem(campaign: Campaign | None, failed: fallback.FailedStep) -> Voi
     try:
         reference = context.make_reference()
     except (JournalUnavailable, ReferencesExhausted):
-        reference = flow.new_reference()
+        reference = new_reference()
     return fallback.line_problem(campaign, failed, _links(context), reference)
 
 
@@ -139,8 +140,8 @@ def _bad_request(exc: BadRequest) -> tuple[str, int]:
     return f"bad request: {exc}", 400
 
 
-@bp.errorhandler(flow.BadState)
-def _bad_state(exc: flow.BadState) -> tuple[str, int] | Response:
+@bp.errorhandler(BadState)
+def _bad_state(exc: BadState) -> tuple[str, int] | Response:
     if request.endpoint == "twilio.step":
         # A signed step whose state no longer fits (the campaign file changed mid-call):
         # a caller is on the line, so apologise rather than leave Twilio's error message.
@@ -197,7 +198,7 @@ def step(name: str) -> Response:
     context, now, campaign, key = _incoming()
     if campaign is None:
         return _twiml(flow.technical_problem(None))
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
     try:
         reply = flow.handle_step(name, campaign, state, request.form.to_dict(), _links(context),
                                  context.make_reference)
@@ -208,6 +209,7 @@ def step(name: str) -> Response:
     if not _journal(facts.STEP, key, now, step_no=record.step_no, step=record.step,
                     result=record.result, digits=record.digits,
                     language=record.language or state.language or None,
+                    chose_category=record.chose_category,
                     referred=record.referred, transferred=record.transferred,
                     report=asdict(record.report) if record.report else None,
                     **_due_days(campaign)):
@@ -224,7 +226,7 @@ def recording() -> tuple[str, int]:
     if campaign is None:
         raise BadRequest("the recording callback names no known campaign")
     key = call_key(request.form, campaign.id)
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status != "completed" or not report.recording_sid:
         return "", 204  # no audio (an empty recording): nothing to keep
@@ -270,7 +272,7 @@ def fallback_url() -> Response:
         reference = ""
     failed = fallback.FailedStep.from_error_url(error_url)
     return _twiml(fallback.line_problem(campaign, failed, _links(context),
-                                        reference or flow.new_reference()))
+                                        reference or new_reference()))
 
 
 def _due_days(campaign: Campaign) -> dict[str, int | None]:

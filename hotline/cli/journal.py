@@ -32,7 +32,7 @@ def journal_drain(parked: bool) -> None:
     """Apply what waits in the journal now (the web processes do it on their own)."""
     from db.engine import make_session_factory
     from hotline.cli.shared import Failure, open_engine, prepare_database, read_settings
-    from ivr.flow import new_reference
+    from ivr.references import new_reference
 
     settings = read_settings()
     journal = Journal(settings.journal_file)
