@@ -35,8 +35,7 @@ from campaign.model import (
     Problem,
     Subject,
 )
-from campaign.voices import DEFAULT_VOICES, voice_problem
-from ivr.prompts import SUPPORTED_LANGUAGES
+from campaign.voices import DEFAULT_VOICES, SUPPORTED_LANGUAGES, voice_problem
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 _FILE = Path(__file__).with_name("voices.toml")
 
+# The languages a line can speak: ivr/prompts/ holds the prompts of each.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
+
 # The voice each of our languages uses unless the campaign names another: a neural voice
 # wherever Twilio has one (Polly's Zhiyu and Hiujin, Amy for British English).
 DEFAULT_VOICES: Mapping[str, str] = {

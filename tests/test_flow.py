@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaign.loader import load_campaign
+from campaign.voices import SUPPORTED_LANGUAGES
 from ivr import flow
 from ivr.gate import check_gate
-from ivr.prompts import REQUIRED_TEXTS, SUPPORTED_LANGUAGES, prompts_for
+from ivr.prompts import REQUIRED_TEXTS, prompts_for
 from ivr.references import is_valid_reference, new_reference
 from ivr.state import BadState, CallState, Links
 from tests.helpers import SEED_TOML

@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
+from campaign.voices import SUPPORTED_LANGUAGES
+
 _HERE = Path(__file__).parent
 
 REQUIRED_TEXTS = (
