@@ -66,14 +66,6 @@ def check(session: Session, username: str, address: str, now: datetime,
     return Throttle(refused=until is not None, until=until)
 
 
-def record_attempt(session: Session, username: str, address: str, now: datetime,
-                   result: str) -> None:
-    session.add(LoginAttempt(at=now, username=username[:64], address=address[:64],
-                             result=result))
-    session.flush()
-
-
-
 def begin_attempt(session: Session, username: str, address: str, now: datetime) -> int:
     """Prune old attempts and write this one as pending; commit before calling check()."""
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - RETENTION))

@@ -62,7 +62,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     token, _ = settings.auth_token(create=True)
     app.extensions["hotline.settings"] = settings
     app.extensions["hotline.engine"] = engine
-    app.extensions["hotline.campaigns"] = campaigns
     journal = Journal(settings.journal_file)
     writer = JournalWriter(journal, make_session_factory(engine, writer=True), engine,
                            new_reference=new_reference, on_applied=metrics.count_applied,

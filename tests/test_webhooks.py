@@ -160,8 +160,8 @@ def test_signed_junk_never_gets_a_5xx(client, path, params) -> None:
         assert "<Response>" in response.get_data(as_text=True)
 
 
-def test_a_database_outage_never_silences_the_caller_nor_loses_a_fact(app, client, engine
-                                                                       ) -> None:
+def test_a_database_outage_never_silences_the_caller_nor_loses_a_fact(app, client, engine,
+                                                                       campaigns) -> None:
     from dataclasses import replace
 
     from db.engine import make_engine, make_session_factory
@@ -196,7 +196,7 @@ def test_a_database_outage_never_silences_the_caller_nor_loses_a_fact(app, clien
     assert app.extensions["hotline.writer"].drain() == 5
     assert journal.stats().depth == 0
     with make_session_factory(engine)() as session:
-        [call] = list(export_records(session, app.extensions["hotline.campaigns"]))
+        [call] = list(export_records(session, campaigns))
     assert (call["outcome"], call["duration_seconds"]) == ("reported", 60)
     assert [(r["reference"], r["category"], r["recording_seconds"]) for r in call["reports"]] \
         == [("12345671", "work", 3)]
