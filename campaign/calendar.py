@@ -16,14 +16,20 @@ from zoneinfo import ZoneInfo
 
 
 class Calendar(Protocol):
-    """The fields of a campaign the calendar reads."""
+    """The fields of a campaign the calendar reads (read-only: a campaign is frozen)."""
 
-    timezone: ZoneInfo
-    opens: date | None
-    closes: date
-    weekdays: frozenset[int]
-    closed_on: frozenset[date]
-    hours: tuple[time, time | None]
+    @property
+    def timezone(self) -> ZoneInfo: ...
+    @property
+    def opens(self) -> date | None: ...
+    @property
+    def closes(self) -> date: ...
+    @property
+    def weekdays(self) -> frozenset[int]: ...
+    @property
+    def closed_on(self) -> frozenset[date]: ...
+    @property
+    def hours(self) -> tuple[time, time | None]: ...
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -45,7 +45,7 @@ class Checker:
 
     def whole_number(self, name: str, low: int, high: int) -> int | None:
         """An optional whole number in [low, high]; None when absent or wrong."""
-        value = self.get(name, int, required=False)
+        value: int | None = self.get(name, int, required=False)
         if value is not None and not low <= value <= high:
             self.fail(name, f"must be between {low} and {high}")
             return None
@@ -112,7 +112,7 @@ def menu_entries(check: Checker, name: str, languages: tuple[str, ...], *,
         check.fail(name, "needs at least one entry")
     if len(entries) > len(MENU_KEYS):
         check.fail(name, f"has {len(entries)} entries; at most {len(MENU_KEYS)} fit on the keypad")
-    result = []
+    result: list[tuple[str, str, Mapping[str, str], Mapping[str, Any]]] = []
     seen_keys: set[str] = set()
     seen_ids: set[str] = set()
     for index, entry in enumerate(entries):

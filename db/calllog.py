@@ -19,7 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Base, Call, CallEvent, Report
+from db.base import Base
+from db.models import Call, CallEvent, Report
 from db.outcomes import FINAL_STATUSES, CallOutcome
 
 
@@ -61,11 +62,14 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
 def _insert_new(session: Session, model: type[Base], conflict: list[str],
                 **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was added."""
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-                 .returning(model.__table__.c.id))  # type: ignore[attr-defined]
-    return session.execute(statement).first() is not None
+    row_id = model.__table__.c.id
+    if session.get_bind().dialect.name == "postgresql":
+        added = postgresql_insert(model).values(**values).on_conflict_do_nothing(
+            index_elements=conflict).returning(row_id)
+        return session.execute(added).first() is not None
+    inserted = sqlite_insert(model).values(**values).on_conflict_do_nothing(
+        index_elements=conflict).returning(row_id)
+    return session.execute(inserted).first() is not None
 
 
 def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step: str,
@@ -252,4 +256,4 @@ def recording_sids_of(session: Session, call_sid: str) -> set[str]:
     """The recording SIDs already given to a call's reports."""
     return {sid for sid in session.scalars(
         select(Report.recording_sid).join(Call, Report.call_id == Call.id)
-        .where(Call.call_sid == call_sid, Report.recording_sid.is_not(None)))}
+        .where(Call.call_sid == call_sid, Report.recording_sid.is_not(None))) if sid}

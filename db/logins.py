@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.user_models import LoginAttempt
 
@@ -39,12 +39,12 @@ class Throttle:
     until: datetime | None = None
 
 
-def _failures(session: Session, column: object, value: str, now: datetime,
+def _failures(session: Session, column: InstrumentedAttribute[str], value: str, now: datetime,
               exclude: int | None) -> list[datetime]:
     # A pending attempt (another process is checking its password right now) counts as
     # a failure until it is known not to be one.
     query = (select(LoginAttempt.at)
-             .where(column == value,  # type: ignore[operator]
+             .where(column == value,
                     LoginAttempt.result.in_((FAILED, PENDING)),
                     LoginAttempt.at > now - WINDOW)
              .order_by(LoginAttempt.at.desc()).limit(MAX_FAILURES))

@@ -49,7 +49,7 @@ def technical_problem(campaign: Campaign | None, language: str | None = None) ->
     languages = [language] if language else (campaign.languages if campaign else ("cmn", "en"))
     for code in languages:
         prompts = prompts_for(code)
-        voice = campaign.voices.get(code) if campaign else DEFAULT_VOICES[code]
+        voice = campaign.voices[code] if campaign else DEFAULT_VOICES[code]
         response.say(prompts.say("technical_problem"), voice=voice, language=say_language(voice))
     response.hangup()
     return response

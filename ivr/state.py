@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
 REFERRAL = "referral"  # CallState.after while a referred caller records, and after it
@@ -45,7 +46,7 @@ class CallState:
 
     @classmethod
     def from_query(cls, args: Mapping[str, str]) -> CallState:
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for short, name in cls._KEYS:
             raw = args.get(short)
             if raw is None:
@@ -58,10 +59,10 @@ class CallState:
                 if len(raw) > 64:
                     raise BadState(f"{short} is too long")
                 values[name] = raw
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
-    def next(self, **changes: object) -> CallState:
-        return replace(self, step_no=self.step_no + 1, **changes)  # type: ignore[arg-type]
+    def next(self, **changes: Any) -> CallState:
+        return replace(self, step_no=self.step_no + 1, **changes)
 
 
 class Links:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign.model import Campaigns
+from db.engine import rows_changed
 from db.models import Report
 from db.recording_models import RecordingFile, RecordingState
 from recordings.audio import NotAudio, wav_seconds
@@ -106,11 +107,11 @@ def queue_confirmed(context: FetchContext, since: datetime | None) -> int:
 def _claim(context: FetchContext, row_id: int) -> RecordingFile | None:
     now = context.clock()
     with context.sessions.begin() as session:
-        claimed = session.execute(
+        claimed = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row_id,
                    or_(RecordingFile.lease_until.is_(None), RecordingFile.lease_until < now))
-            .values(lease_until=now + LEASE)).rowcount
+            .values(lease_until=now + LEASE)))
         if not claimed:
             return None
         return session.get(RecordingFile, row_id)
@@ -181,7 +182,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
     now = context.clock()
     with context.sessions.begin() as session:
         # Only a row still waiting: the retention purge may have come meanwhile.
-        recorded = session.execute(
+        recorded = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row.id, RecordingFile.state.in_(WAITING))
             .values(state=RecordingState.DOWNLOADED.value, downloaded_at=now,
@@ -189,7 +190,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
                     size_bytes=len(audio), duration_ms=round(seconds * 1000), sha256=digest,
                     disguise=mode, original_file=original, disguised_file=disguised,
                     disguised_sha256=disguised_digest,
-                    key_id=context.store.keyring.current.id)).rowcount
+                    key_id=context.store.keyring.current.id)))
     if not recorded:
         for name in written:
             context.store.shred(name)

@@ -60,7 +60,8 @@ def init_app(app: Flask, context: WebhookContext) -> None:
 
 
 def _context() -> WebhookContext:
-    return current_app.extensions["hotline.webhooks"]
+    context: WebhookContext = current_app.extensions["hotline.webhooks"]
+    return context
 
 
 def _twiml(response: VoiceResponse) -> Response:

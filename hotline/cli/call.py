@@ -38,6 +38,7 @@ def call(from_number: str, to_number: str | None, forwarded_from: str | None, ur
         HttpTransport,
         ScriptedCaller,
         ScriptExhausted,
+        Transport,
         WebhookFailed,
     )
     from hotline.terminal_caller import TerminalCaller, shifted_clock
@@ -56,7 +57,7 @@ def call(from_number: str, to_number: str | None, forwarded_from: str | None, ur
             raise Failure("--at works only in-process (without --url): a served app always "
                           "runs on the real clock")
         base = url.rstrip("/")
-        transport = HttpTransport(token)
+        transport: Transport = HttpTransport(token)
     else:
         route = all_campaigns.route(to=to_number, forwarded_from=forwarded_from)
         campaign = route.campaign if route else None

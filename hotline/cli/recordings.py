@@ -7,6 +7,7 @@ recording jobs with `recording_jobs()` here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import Engine
@@ -27,6 +28,9 @@ from recordings.keys import new_key_text
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi
 from schedules.jobs import RecordingJobs
+
+if TYPE_CHECKING:
+    from recordings.fetch import FetchSummary
 
 
 def _store(settings: Settings) -> RecordingStore:
@@ -56,7 +60,7 @@ def recording_jobs(settings: Settings, engine: Engine, campaigns: Campaigns) -> 
         context = FetchContext(sessions=writer, store=store, twilio=twilio,
                                campaigns=campaigns, clock=system_clock)
 
-        def fetch(sweep: bool):  # type: ignore[no-untyped-def]
+        def fetch(sweep: bool) -> FetchSummary:
             return fetch_due(context, sweep=sweep)
 
     return RecordingJobs(fetch=fetch, purge=lambda: purge(

@@ -3,6 +3,8 @@ the campaign files and the database the same way."""
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -19,7 +21,7 @@ class Failure(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"hotline: {self.format_message()}", err=True)
 
 
