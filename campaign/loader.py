@@ -67,14 +67,12 @@ def _numbers(check: Checker) -> dict[str, Any]:
 
 
 def _timezone(check: Checker) -> dict[str, Any]:
-    zone = None
     zone_name = check.get("timezone", str, required=True)
-    if zone_name is not None:
-        try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            check.fail("timezone", f"{zone_name!r} is not an IANA time zone like Asia/Shanghai")
-    return {"timezone": zone}
+    try:
+        return {"timezone": ZoneInfo(zone_name) if zone_name is not None else None}
+    except (ZoneInfoNotFoundError, ValueError):
+        check.fail("timezone", f"{zone_name!r} is not an IANA time zone like Asia/Shanghai")
+        return {"timezone": None}
 
 
 def _dates(check: Checker) -> dict[str, Any]:
@@ -219,7 +217,7 @@ def _menus(check: Checker, languages: tuple[str, ...]) -> dict[str, Any]:
         in_scope = entry.get("in_scope", True)
         if not isinstance(in_scope, bool):
             check.fail(f"subjects[{key}].in_scope", "must be true or false")
-        subjects.append(Subject(key, sid, bool(in_scope), label))
+        subjects.append(Subject(key, sid, label, in_scope=bool(in_scope)))
     if subjects and not any(s.in_scope for s in subjects):
         check.fail("subjects", "at least one subject must be in scope")
     return {"categories": categories, "subjects": tuple(subjects)}

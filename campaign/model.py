@@ -30,18 +30,22 @@ DEFAULT_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
-class Category:
+class MenuEntry:
+    """One line of a keypad menu: the key, the id stored, the label in each language."""
+
     key: str
     id: str
     label: Mapping[str, str]
 
 
 @dataclass(frozen=True)
-class Subject:
-    key: str
-    id: str
-    in_scope: bool
-    label: Mapping[str, str]
+class Category(MenuEntry):
+    pass
+
+
+@dataclass(frozen=True)
+class Subject(MenuEntry):
+    in_scope: bool = True  # False: a matter the line passes on (the caller is referred)
 
 
 @dataclass(frozen=True)

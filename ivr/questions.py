@@ -3,11 +3,12 @@ keys it waits for, and where Twilio sends the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from campaign.model import MenuEntry
 from ivr.gate import GateDecision
 from ivr.records import Reply, StepRecord
 from ivr.speaking import Speaker
@@ -41,29 +42,29 @@ def ask_language(response: VoiceResponse, speaker: Speaker, state: CallState) ->
     redirect_on_silence(response, action)
 
 
-def ask_menu(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
-    action = speaker.links.step("menu", state)
+def _ask_entries(response: VoiceResponse, speaker: Speaker, state: CallState, step: str,
+                 intro: str, option: str, entries: Sequence[MenuEntry],
+                 closing: Sequence[str]) -> None:
+    """A keypad menu: its intro, each entry's label and key, then the `closing` prompts."""
+    action = speaker.links.step(step, state)
     gather = gather_key(response, action)
-    speaker.say(gather, "menu_intro")
-    for category in speaker.campaign.categories:
-        speaker.say(gather, "menu_category", label=category.label[speaker.language],
-                    key=category.key)
-    speaker.say(gather, "menu_not_listed")
-    if speaker.campaign.operator:
-        speaker.say(gather, "menu_operator")
-    speaker.say(gather, "menu_repeat")
+    speaker.say(gather, intro)
+    for entry in entries:
+        speaker.say(gather, option, label=entry.label[speaker.language], key=entry.key)
+    for prompt in closing:
+        speaker.say(gather, prompt)
     redirect_on_silence(response, action)
+
+
+def ask_menu(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
+    operator = ["menu_operator"] if speaker.campaign.operator else []
+    _ask_entries(response, speaker, state, "menu", "menu_intro", "menu_category",
+                 speaker.campaign.categories, ["menu_not_listed", *operator, "menu_repeat"])
 
 
 def ask_subject(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
-    action = speaker.links.step("subject", state)
-    gather = gather_key(response, action)
-    speaker.say(gather, "subject_intro")
-    for subject in speaker.campaign.subjects:
-        speaker.say(gather, "subject_option", label=subject.label[speaker.language],
-                    key=subject.key)
-    speaker.say(gather, "menu_repeat")
-    redirect_on_silence(response, action)
+    _ask_entries(response, speaker, state, "subject", "subject_intro", "subject_option",
+                 speaker.campaign.subjects, ["menu_repeat"])
 
 
 def ask_after(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:

@@ -7,13 +7,7 @@ from datetime import UTC
 import click
 
 from hotline.app import create_app
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_campaigns,
-    read_settings,
-)
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_campaigns, read_settings
 from hotline.settings import SettingsError
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from db import migrate
-from hotline.cli.shared import (
-    open_engine,
-    read_settings,
-    unreachable,
-)
+from hotline.cli.shared import open_engine, read_settings, unreachable
 
 
 @click.group()
@@ -22,21 +21,20 @@ def db() -> None:
 @click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: the newest)."""
-    engine = open_engine(read_settings())
-    try:
-        migrate.upgrade(engine, revision)
-    except OperationalError as exc:
-        raise unreachable(exc) from None
-    click.echo(f"database at revision {migrate.current_revision(engine)}")
+    _migrate(migrate.upgrade, revision)
 
 
 @db.command("downgrade")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Downgrade the database to REVISION ('base' empties it)."""
+    _migrate(migrate.downgrade, revision)
+
+
+def _migrate(move: Callable[[Engine, str], None], revision: str) -> None:
     engine = open_engine(read_settings())
     try:
-        migrate.downgrade(engine, revision)
+        move(engine, revision)
     except OperationalError as exc:
         raise unreachable(exc) from None
     click.echo(f"database at revision {migrate.current_revision(engine)}")

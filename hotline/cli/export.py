@@ -8,13 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from db.engine import make_session_factory
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_campaigns,
-    read_settings,
-)
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_campaigns, read_settings
 
 
 @click.group()

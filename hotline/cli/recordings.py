@@ -16,13 +16,7 @@ from campaign.model import Campaigns
 from db import audit
 from db.engine import make_session_factory
 from hotline.app import system_clock
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_campaigns,
-    read_settings,
-)
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_campaigns, read_settings
 from hotline.settings import Settings, SettingsError
 from recordings.keys import new_key_text
 from recordings.store import RecordingStore

@@ -18,13 +18,7 @@ from sqlalchemy import Engine
 from campaign.model import Campaign, Campaigns
 from db.engine import make_session_factory
 from hotline.app import system_clock
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_campaigns,
-    read_settings,
-)
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_campaigns, read_settings
 from hotline.settings import Settings
 from schedules.reconcile import TwilioCalls
 

@@ -5,13 +5,7 @@ from __future__ import annotations
 import click
 
 from hotline.app import create_app
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_campaigns,
-    read_settings,
-)
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_campaigns, read_settings
 
 
 @click.command()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from db.engine import make_session_factory
-from db.user_models import ROLES
-from hotline.cli.shared import (
-    Failure,
-    open_engine,
-    prepare_database,
-    read_settings,
-)
+from db.user_models import ROLES, User
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_settings
 
 
 @click.group()
@@ -38,16 +36,12 @@ def _read_password(from_stdin: bool) -> str:
               help="read the password from the first line of standard input")
 def users_add(name: str, role: str, password_stdin: bool) -> None:
     """Add a console user NAME with a role."""
-    from console.accounts import AccountError, add_user
+    from console.accounts import add_user
 
-    engine = open_engine(read_settings())
-    prepare_database(engine)
+    engine = _accounts_database()
     password = _read_password(password_stdin)
-    try:
-        with make_session_factory(engine).begin() as session:
-            user = add_user(session, name, role, password, at=datetime.now(UTC))
-    except AccountError as exc:
-        raise Failure(str(exc)) from None
+    user = _change(engine, lambda session: add_user(session, name, role, password,
+                                                    at=datetime.now(UTC)))
     click.echo(f"added {user.name} ({user.role})")
 
 
@@ -56,8 +50,7 @@ def users_list() -> None:
     """List console users: name, role, active or disabled."""
     from console.accounts import list_users
 
-    engine = open_engine(read_settings())
-    prepare_database(engine)
+    engine = _accounts_database()
     with make_session_factory(engine)() as session:
         for user in list_users(session):
             state = "active" if user.active else "disabled"
@@ -79,15 +72,10 @@ def users_enable(name: str) -> None:
 
 
 def _set_user_active(name: str, active: bool) -> None:
-    from console.accounts import AccountError, set_active
+    from console.accounts import set_active
 
-    engine = open_engine(read_settings())
-    prepare_database(engine)
-    try:
-        with make_session_factory(engine).begin() as session:
-            user = set_active(session, name, active, at=datetime.now(UTC))
-    except AccountError as exc:
-        raise Failure(str(exc)) from None
+    user = _change(_accounts_database(),
+                   lambda session: set_active(session, name, active, at=datetime.now(UTC)))
     click.echo(f"{user.name} is {'active' if active else 'disabled'}")
 
 
@@ -97,14 +85,27 @@ def _set_user_active(name: str, active: bool) -> None:
               help="read the password from the first line of standard input")
 def users_password(name: str, password_stdin: bool) -> None:
     """Set a new password for NAME (signs them out everywhere)."""
-    from console.accounts import AccountError, reset_password
+    from console.accounts import reset_password
 
+    engine = _accounts_database()
+    password = _read_password(password_stdin)
+    user = _change(engine, lambda session: reset_password(session, name, password,
+                                                          at=datetime.now(UTC)))
+    click.echo(f"new password set for {user.name}")
+
+
+def _accounts_database() -> Engine:
     engine = open_engine(read_settings())
     prepare_database(engine)
-    password = _read_password(password_stdin)
+    return engine
+
+
+def _change(engine: Engine, change: Callable[[Session], User]) -> User:
+    """One change to the accounts, in its own transaction; a refusal is one clear line."""
+    from console.accounts import AccountError
+
     try:
         with make_session_factory(engine).begin() as session:
-            user = reset_password(session, name, password, at=datetime.now(UTC))
+            return change(session)
     except AccountError as exc:
         raise Failure(str(exc)) from None
-    click.echo(f"new password set for {user.name}")
