@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Call
 from ivr.prompts import prompts_for
-from tests.test_webhooks import CALL, signed_post
+from tests.helpers import CALL, signed_post
 
 FAILED = {**CALL, "ErrorCode": "11200",
           "ErrorUrl": "https://hotline.example.org/twilio/step/menu?n=3&l=yue&c=integrity"}

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign.model import Campaigns
 from db.models import Call, CallEvent, Report
 from ivr.references import is_valid_reference
-from reports.export import call_record
-from tests.helpers import AUTH_TOKEN, SEED_NUMBER, FakeClock
+from tests.helpers import AUTH_TOKEN, SEED_NUMBER, FakeClock, heard_references, logged
 
 MANDARIN, CANTONESE, ENGLISH = "1", "2", "3"
 INTEGRITY, WORK = "3", "5"
 CITY_LEADERSHIP, KEY_POSTS, SOMEONE_ELSE = "1", "3", "4"
 
 
-def logged(engine: Engine, campaigns: Campaigns, call_sid: str) -> dict[str, Any]:
-    with Session(engine) as session:
-        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        assert call is not None, "the call is not in the log"
-        return call_record(call, campaigns)
 
 
-def heard_references(heard: list[str]) -> list[str]:
-    """The reference numbers the caller heard, turned back into digits."""
-    words = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-             "six": "6", "seven": "7", "eight": "8", "nine": "9", "零": "0", "幺": "1",
-             "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
-             "八": "8", "九": "9"}
-    found = []
-    for text in heard:
-        match = re.search(r"(?:reference number is|受理编号是|受理編號係)[:：]\s*([^.。]+)", text)
-        if match:
-            found.append("".join(words[w.strip()] for w in re.split(r"[,，]", match.group(1))))
-    return found
+
 
 
 def test_two_matters_in_one_call(place_call, engine, campaigns) -> None:
@@ -250,7 +229,7 @@ def test_duplicate_callbacks_change_nothing(place_call, engine, campaigns) -> No
 def test_a_report_without_the_recording_callback_is_not_yet_reported(
         place_call, engine, campaigns, client) -> None:
     # Only the recording status callback proves the audio exists.
-    from tests.test_webhooks import signed_post
+    from tests.helpers import signed_post
 
     result = place_call(MANDARIN, INTEGRITY, CITY_LEADERSHIP, "r30", "2",
                         recording_callback_first=True)
@@ -279,7 +258,7 @@ def test_a_report_without_the_recording_callback_is_not_yet_reported(
 
 def test_a_late_in_progress_never_overwrites_completed(place_call, client, engine, campaigns,
                                                       clock: FakeClock) -> None:
-    from tests.test_webhooks import signed_post
+    from tests.helpers import signed_post
 
     result = place_call(MANDARIN, "9", None, "2")
     late = {"CallSid": result.call_sid, "From": "+8613800138000", "To": SEED_NUMBER,
@@ -297,7 +276,7 @@ def test_a_call_still_on_the_line_is_in_progress(place_call, engine, campaigns) 
 
 
 def test_the_same_step_retried_is_logged_once(place_call, client, engine) -> None:
-    from tests.test_webhooks import signed_post
+    from tests.helpers import signed_post
 
     sid = "CA" + "a" * 32
     params = {"CallSid": sid, "From": "+8613800138000", "To": SEED_NUMBER}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,16 +25,9 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, CallEvent, Report
 from hotline.simulator import CallSimulator, HttpTransport, ScriptedCaller, new_sid
-from tests.helpers import write_campaign
+from tests.helpers import ROOT, free_port, write_campaign
 
-ROOT = Path(__file__).resolve().parent.parent
 LINE = "+14155550100"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

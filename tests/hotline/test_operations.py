@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from hotline.cli import main
 from hotline.settings import Settings, SettingsError
-from tests.helpers import AUTH_TOKEN, UNREACHABLE
-from tests.test_webhooks import CALL, signed_post
+from tests.helpers import AUTH_TOKEN, CALL, SEED_CAMPAIGNS, UNREACHABLE, signed_post
 
 
 def test_healthz_says_ok_on_a_migrated_database(client) -> None:
@@ -93,7 +92,7 @@ def test_production_start_up_refuses_missing_settings(tmp_path: Path, monkeypatc
 def test_an_unreachable_database_stops_start_up_in_one_line(tmp_path: Path, monkeypatch
                                                             ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(Path(__file__).parent.parent / "campaigns"))
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(SEED_CAMPAIGNS))
     monkeypatch.setenv("HOTLINE_DATABASE_URL",
                        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     result = CliRunner().invoke(main, ["serve"])
@@ -191,7 +190,7 @@ def test_the_home_page_leads_to_the_console_sign_in(client) -> None:
 def test_command_line_mistakes_are_one_line(env, args, message, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
-    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(Path(__file__).parent.parent / "campaigns"))
+    monkeypatch.setenv("HOTLINE_CAMPAIGNS", str(SEED_CAMPAIGNS))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     result = CliRunner().invoke(main, args)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,18 +10,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from db.models import Call
-from tests.helpers import AUTH_TOKEN, SEED_NUMBER, UNREACHABLE
-
-CALL = {"CallSid": "CA" + "b" * 32, "From": "+8613800138000", "To": SEED_NUMBER,
-        "CallStatus": "in-progress"}
-
-
-def signed_post(client: Any, path: str, params: dict[str, str], *,
-                base: str = "http://localhost", token: str = AUTH_TOKEN,
-                headers: dict[str, str] | None = None) -> Any:
-    signature = RequestValidator(token).compute_signature(base + path, params)
-    return client.post(path, data=params, base_url=base,
-                       headers={"X-Twilio-Signature": signature, **(headers or {})})
+from tests.helpers import AUTH_TOKEN, CALL, SEED_NUMBER, UNREACHABLE, signed_post
 
 
 def test_a_signed_call_is_answered_with_twiml(client) -> None:

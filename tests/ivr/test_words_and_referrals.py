@@ -17,7 +17,7 @@ from ivr.gate import check_gate
 from ivr.prompts import prompts_for
 from ivr.references import is_valid_reference
 from ivr.state import Links
-from tests.test_calls import heard_references, logged
+from tests.helpers import heard_references, logged
 
 MANDARIN, CANTONESE, ENGLISH = "1", "2", "3"
 INTEGRITY, CITY_LEADERSHIP, SOMEONE_ELSE = "3", "1", "4"
@@ -61,15 +61,14 @@ def test_a_caller_turned_away_hears_when_the_line_opens(place_call, engine, camp
 
 def test_a_closed_weekend_names_the_day_it_opens_again(engine, clock, tmp_path) -> None:
     from campaign.loader import load_campaigns
-    from tests.helpers import write_campaign
-    from tests.test_real_deployments import _app, call
+    from tests.helpers import call_line, deployment_app, write_campaign
 
     write_campaign(tmp_path, weekdays="[1, 2, 3, 4, 5]", closed_on="[2023-06-05]",
                    languages='["cmn", "en"]')
     campaigns = load_campaigns(tmp_path)
-    app = _app(engine, clock, campaigns, tmp_path)
+    app = deployment_app(engine, clock, campaigns, tmp_path)
     clock.set_local("2023-06-03 10:00")  # a Saturday; Monday 5 June is a closed date
-    result = call(app, to="+14155550100")
+    result = call_line(app, to="+14155550100")
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "closed_hours"
     assert "今天不受理来电。" in result.heard
     assert "下次受理时间是6月6日星期二上午8点半，请届时再拨打。" in result.heard

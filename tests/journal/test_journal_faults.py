@@ -36,10 +36,8 @@ from db.models import Call, CallEvent
 from hotline.simulator import CallSimulator, HttpTransport, ScriptedCaller
 from ivr.prompts import prompts_for
 from journal import Journal
-from tests.helpers import write_campaign
-from tests.test_served import free_port
+from tests.helpers import ROOT, free_port, write_campaign
 
-ROOT = Path(__file__).resolve().parent.parent
 LINE = "+14155550100"
 SCRIPT = ["1", "1", "r20", "2"]        # Mandarin, political, a message, finish
 STEPS_PER_CALL = 5                     # voice, language, menu, recorded, after

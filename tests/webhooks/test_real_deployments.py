@@ -3,39 +3,15 @@ duty officer on a PBX or a Voice SDK client. Whole calls through signed webhooks
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 from click.testing import CliRunner
 
 from campaign.loader import load_campaigns
-from campaign.model import Campaigns
-from hotline.app import create_app
 from hotline.cli import main
-from hotline.settings import Settings
-from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
-from tests.helpers import AUTH_TOKEN, SEED_NUMBER, write_campaign
-from tests.test_calls import logged
+from tests.helpers import SEED_NUMBER, call_line, deployment_app, logged, write_campaign
 
 TWILIO_NUMBER = "+14155550199"  # a Twilio number the carrier forwards the line to
 HONG_KONG = "+85230001234"      # a Twilio number dialled directly
-
-
-def _app(engine, clock, campaigns: Campaigns, folder: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(database_url="sqlite://", campaigns_path=folder,
-                        instance_path=folder / "instance", twilio_auth_token=AUTH_TOKEN)
-    return create_app(settings, clock=clock, campaigns=campaigns, engine=engine,
-                      drain_inline=True)
-
-
-def call(app, *script: object, to: str, from_number: str = "+8613800138000",  # type: ignore[no-untyped-def]
-         **options: Any) -> CallResult:
-    caller = ScriptedCaller(script)
-    result = CallSimulator(FlaskTransport(app, AUTH_TOKEN), "http://localhost", caller,
-                           from_number=from_number, to_number=to, **options).run()
-    assert next(caller._items, "END") == "END", "the call ended before the script did"
-    return result
 
 
 # --- routing -------------------------------------------------------------------------------
@@ -70,11 +46,11 @@ def test_sip_addresses_direct_numbers_and_the_country_field(engine, clock, tmp_p
     write_campaign(tmp_path, "other.toml", id='"other-line"',
                    numbers='["sip:62345678@trunk.example.org"]', country='"HK"')
     campaigns = load_campaigns(tmp_path)
-    app = _app(engine, clock, campaigns, tmp_path)
-    direct = call(app, "1", "hangup", to=HONG_KONG)
-    by_address = call(app, "1", "hangup", to="sip:duty@PBX.example.org;transport=tls")
+    app = deployment_app(engine, clock, campaigns, tmp_path)
+    direct = call_line(app, "1", "hangup", to=HONG_KONG)
+    by_address = call_line(app, "1", "hangup", to="sip:duty@PBX.example.org;transport=tls")
     # A national number in a SIP user part is read in the campaign's own country.
-    national = call(app, "1", "hangup", to="sip:62345678@trunk.example.org;user=phone")
+    national = call_line(app, "1", "hangup", to="sip:62345678@trunk.example.org;user=phone")
     assert logged(engine, campaigns, direct.call_sid)["campaign"] == "test-line"
     assert logged(engine, campaigns, by_address.call_sid)["campaign"] == "test-line"
     assert logged(engine, campaigns, national.call_sid)["campaign"] == "other-line"
@@ -109,14 +85,14 @@ def test_the_duty_officer_is_dialled_in_each_form(engine, clock, tmp_path, opera
                                                   target) -> None:
     write_campaign(tmp_path, operator=f'"{operator}"', numbers='["+862087756920"]')
     campaigns = load_campaigns(tmp_path)
-    app = _app(engine, clock, campaigns, tmp_path)
-    answered = call(app, "1", "0", "answer", to="sip:02087756920@trunk.example.org;user=phone")
+    app = deployment_app(engine, clock, campaigns, tmp_path)
+    answered = call_line(app, "1", "0", "answer", to="sip:02087756920@trunk.example.org;user=phone")
     assert logged(engine, campaigns, answered.call_sid)["outcome"] == "transferred"
     # Twilio accepts the number the call came in on as the caller ID.
     assert [(d.noun, d.target, d.caller_id) for d in answered.dialled] == [
         (noun, target, "+862087756920")]
     # Forwarded to a Twilio number: that number is the caller ID.
-    forwarded = call(app, "1", "0", "no-answer", "r20", "2", to=TWILIO_NUMBER,
+    forwarded = call_line(app, "1", "0", "no-answer", "r20", "2", to=TWILIO_NUMBER,
                      forwarded_from="+862087756920")
     assert forwarded.dialled[0].caller_id == TWILIO_NUMBER
     record = logged(engine, campaigns, forwarded.call_sid)
@@ -148,7 +124,7 @@ def test_each_say_speaks_the_language_of_its_voice(client) -> None:
     from xml.etree import ElementTree
 
     from campaign.voices import catalogue
-    from tests.test_webhooks import CALL, signed_post
+    from tests.helpers import CALL, signed_post
 
     greeting = signed_post(client, "/twilio/voice", CALL).get_data(as_text=True)
     menu = signed_post(client, "/twilio/step/language?n=1", {**CALL, "Digits": "2"}) \
