@@ -74,7 +74,7 @@ DOCUMENTS = explore()
 def test_the_exploration_covers_the_menu() -> None:
     assert len(DOCUMENTS) > 50
     spoken = "\n".join(itertools.chain.from_iterable(says(d) for d in DOCUMENTS))
-    for fragment in ("受理编号", "受理編號", "reference number", "不在本次受理范围",
+    for fragment in ("受理编号", "受理編號", "reference number", "不属于本次巡视受理范围",
                      "outside the scope", "再见", "Goodbye"):
         assert fragment in spoken
 
@@ -126,9 +126,9 @@ def test_the_record_verb_follows_the_campaign() -> None:
     notice = says(xml)[0]
     # Everything the caller needs comes before the instruction to speak.
     assert notice.startswith("留言會錄音，你可以唔講姓名。")
-    assert notice.index("姓名、單位同職務") < notice.index("5分鐘") \
+    assert notice.index("姓名、單位同職位") < notice.index("5分鐘") \
         < notice.index("請喺提示音之後講")
-    assert notice.endswith("講完請按井號。")
+    assert notice.endswith("講完請按井字鍵。")
 
 
 def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
@@ -162,10 +162,10 @@ def test_a_mistyped_digit_is_caught_by_the_check_digit(reference: str, position:
 def test_turned_away_callers_hear_why_and_where_to_write() -> None:
     closed = check_gate(SEED, datetime(2023, 6, 1, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     spoken = says(str(flow.answer_call(SEED, closed, LINKS).twiml))
-    assert "本电话的受理时间是北京时间每天上午8点半至下午5点半。" in spoken
+    assert "本电话的受理时间是每天北京时间上午8点半至下午5点半。" in spoken
     assert "下次受理时间是明天上午8点半，请届时再拨打。" in spoken
-    assert "呢條電話嘅受理時間係北京時間每日朝早八點半至下晝五點半。" in spoken
-    assert "It takes calls every day from 8:30 a.m. to 5:30 p.m., Beijing time." in spoken
+    assert "呢條熱線嘅受理時間係每日北京時間朝早八點半至下晝五點半。" in spoken
+    assert "It takes calls from 8:30 a.m. to 5:30 p.m., Beijing time, every day." in spoken
     assert "It opens again tomorrow at 8:30 a.m. Please call back then." in spoken
     assert any("广东省广州市A164号邮政信箱" in s for s in spoken)
     after = check_gate(SEED, datetime(2023, 7, 27, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
@@ -201,7 +201,7 @@ def test_a_closed_day_is_not_announced_as_open_every_day() -> None:
     at_ten = datetime(2023, 6, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     spoken = says(str(flow.answer_call(holiday, check_gate(holiday, at_ten), LINKS).twiml))
     assert "今天不受理来电。" in spoken
-    assert any("除个别休息日外每天" in s for s in spoken)
+    assert any("除个别休息日外，每天" in s for s in spoken)
     assert "下次受理时间是明天上午8点半，请届时再拨打。" in spoken
     assert "This line is closed today." in spoken
     assert not any("受理时间是每天" in s for s in spoken)

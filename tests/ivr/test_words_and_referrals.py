@@ -32,7 +32,7 @@ def test_the_last_evening_the_line_has_closed_for_good(place_call, engine, campa
     result = place_call()
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "after_cutoff"
     assert "本次受理已于2023年7月26日截止，本电话不再受理来电。" in result.heard
-    assert "今次受理已經喺2023年7月26號截止，呢條電話唔再受理來電。" in result.heard
+    assert "今次巡視已經喺2023年7月26號截止受理，呢條熱線唔會再接聽來電。" in result.heard
     assert "The deadline for reports was 26 July 2023. This line no longer takes calls." \
         in result.heard
     assert "您可以来信反映，地址是：广东省广州市A164号邮政信箱。" in result.heard
@@ -53,9 +53,9 @@ def test_a_caller_turned_away_hears_when_the_line_opens(place_call, engine, camp
     clock.set_local(moment)
     result = place_call()
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "closed_hours"
-    assert "本电话的受理时间是北京时间每天上午8点半至下午5点半。" in result.heard
-    assert "呢條電話嘅受理時間係北京時間每日朝早八點半至下晝五點半。" in result.heard
-    assert "It takes calls every day from 8:30 a.m. to 5:30 p.m., Beijing time." in result.heard
+    assert "本电话的受理时间是每天北京时间上午8点半至下午5点半。" in result.heard
+    assert "呢條熱線嘅受理時間係每日北京時間朝早八點半至下晝五點半。" in result.heard
+    assert "It takes calls from 8:30 a.m. to 5:30 p.m., Beijing time, every day." in result.heard
     assert {cmn, yue, en} <= set(result.heard)
 
 
@@ -104,7 +104,7 @@ def test_the_notice_says_everything_before_the_tone(place_call) -> None:
     result = place_call(ENGLISH, INTEGRITY, CITY_LEADERSHIP, "r12", "2")
     notice = result.heard[result.heard.index("(beep)") - 1]
     assert notice.startswith("Your message will be recorded. You do not have to give your "
-                             "name. Please say the name, unit and post of the person "
+                             "name. Please say the name, workplace and position of the person "
                              "concerned, and what happened")
     assert notice.endswith("Speak after the tone, and press the hash key when you finish.")
 
@@ -115,7 +115,7 @@ def test_a_key_9_caller_leaves_a_message_that_is_passed_on(place_call, engine,
                                                            campaigns) -> None:
     result = place_call(CANTONESE, "9", "r40", "2")
     referral = result.heard.index(
-        "呢類問題唔喺今次受理範圍，我哋會按規定轉交市裏同有關部門處理。你而家可以留言。")
+        "唔屬於今次巡視受理範圍嘅問題，我哋會按規定轉交廣州市同有關部門處理。你而家可以留言；唔想留言，喺提示音之後直接按井字鍵就得。")
     # The notice and the tone at once: no key to press in between.
     assert result.heard[referral + 1].startswith("留言會錄音，你可以唔講姓名。")
     assert result.heard[referral + 2] == "(beep)"

@@ -31,7 +31,7 @@ def test_the_caller_hears_of_the_problem_the_address_and_may_leave_a_message(
     root = ElementTree.fromstring(answer.get_data(as_text=True))
     said = [say.text for say in root.iter("Say")]
     # In the caller's language (from the URL that failed), the address for letters.
-    assert said[0] == "對唔住，呢條熱線嘅系統暫時出現故障。"
+    assert said[0] == "對唔住，呢條熱線嘅系統暫時有問題。"
     assert any("郵政信箱" in text for text in said)
     record = root.find("Record")
     assert record is not None and record.get("recordingStatusCallbackEvent") == \

@@ -79,7 +79,7 @@ def test_outcomes_of_calls_without_a_report(place_call, engine, campaigns, scrip
 
 def test_a_referral_then_a_report_counts_as_reported(place_call, engine, campaigns) -> None:
     result = place_call(MANDARIN, "9", None, "1", INTEGRITY, CITY_LEADERSHIP, "r15", "2")
-    assert any("不在本次受理范围" in h for h in result.heard)
+    assert any("不属于本次巡视受理范围" in h for h in result.heard)
     assert logged(engine, campaigns, result.call_sid)["outcome"] == "reported"
 
 
