@@ -43,6 +43,7 @@ class Reply:
 
 
 def recording_seconds(raw: str | None) -> int | None:
+    """Twilio's RecordingDuration in whole seconds; None when absent or not a number."""
     if raw is None or not raw.strip().isdigit():
         return None
     return int(raw.strip())
