@@ -17,9 +17,9 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaigns
 from console.accounts import DEFAULT_HASHER
 from console.media import RecordingMedia
-from ivr.campaign import Campaigns
 from recordings.store import RecordingStore
 
 PREFIX = "/console"

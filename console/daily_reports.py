@@ -18,11 +18,11 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaign.model import Campaign
 from console.auth import address, context, db, requires
 from console.views import bp
 from db import audit
 from db.report_models import DailyReport
-from ivr.campaign import Campaign
 from reports.chart import render_chart
 from reports.delivery import (
     DeliveryContext,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from campaign.model import Campaign, Campaigns
 from console.i18n import translate
 from db.models import CallEvent
-from ivr.campaign import Campaign, Campaigns
 
 UTC_ZONE = ZoneInfo("UTC")
 # The console speaks Chinese or English; campaign labels are kept per spoken language.

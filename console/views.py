@@ -34,6 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
+from campaign.calendar import local_midnight
 from console import PREFIX, csrf, present
 from console.accounts import (
     AccountError,
@@ -69,12 +70,11 @@ from console.forms import (
 from console.i18n import LANGUAGES, choose_language, translate
 from console.media import MediaError
 from db import audit, calllist, followup
-from db.console_models import ROLES, User
 from db.models import Call, Report
 from db.outcomes import CallOutcome
-from ivr.flow import is_valid_reference
+from db.user_models import ROLES, User
+from ivr.references import is_valid_reference
 from reports.export import call_record, csv_lines
-from reports.figures import local_midnight
 
 bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
                static_folder="static", static_url_path="/static")

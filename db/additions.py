@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from db import audit
 from db.calllog import CallKey, ensure_call
-from db.console_models import ReportActivity
 from db.models import Call, CallEvent, Report, ReportAddition
+from db.user_models import ReportActivity
 
 LINE = "(line)"   # the author of what the telephone line did by itself
 WRONG_NUMBER_RESULTS = ("followup:not_found", "followup:not_found:menu")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from db.console_models import AuditEvent, User
+from db.user_models import AuditEvent, User
 
 COMMAND_LINE = "(command line)"
 
@@ -71,7 +71,7 @@ def read(session: Session, where: AuditFilter, *, before: tuple[datetime, int] |
         query = query.where(AuditEvent.at < where.end)
     if before is not None:
         query = query.where(tuple_(AuditEvent.at, AuditEvent.id) <
-                            tuple_(literal(before[0], AuditEvent.at.type), before[1]))
+                            tuple_(literal(before[0], AuditEvent.at.type), literal(before[1])))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     return session.scalars(query).all()
 

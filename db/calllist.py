@@ -180,8 +180,8 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     if _by_window_only(where):
         counts: dict[str, int] = {}
         for campaign_ids, window in _tally_windows(where):
-            found = tallies.call_counts(session, campaign_ids, window and window.start,
-                                        window and window.end)
+            start, end = (window.start, window.end) if window else (None, None)
+            found = tallies.call_counts(session, campaign_ids, start, end)
             for (outcome, _chose), count in found.items():
                 counts[outcome] = counts.get(outcome, 0) + count
         return counts
@@ -241,8 +241,8 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
         .group_by(Report.category, Report.follow_up)
     if not _unfiltered(where):
         query = _filtered(query.join(Call, Call.id == Report.call_id), where)
-    by_category: dict[str | None, int] = {}
-    by_follow_up: dict[str, int] = {}
+    by_category = {}
+    by_follow_up = {}
     overdue = 0
     for category, follow_up, count, late_count in session.execute(query):
         by_category[category] = by_category.get(category, 0) + count

@@ -1,50 +1,30 @@
 """The call log's tables, as typed SQLAlchemy 2.x models.
 
-Times are stored as naive UTC in every database and handed out as aware UTC,
-so that SQLite and PostgreSQL behave alike; the campaign's zone is applied
-when a time is shown.
+Times are stored as `UTCDateTime` (db/base.py); the campaign's zone is applied
+when a time is shown. The other tables live next to what they store
+(user_models, recording_models, report_models, tally_models); db/schema.py
+gathers them all into the one metadata.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
     true,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from db.base import Base, UTCDateTime
 from db.outcomes import CallOutcome
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("refusing to store a naive datetime; pass an aware one")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Call(Base):
@@ -211,10 +191,3 @@ class ReportAddition(Base):
         Index("ix_report_additions_unmatched", "campaign_id", "report_id"),
     )
 
-
-# The console's tables (users, report activity, audit log) share this metadata; reports
-# refer to users, so they are registered whenever the call log's models are.
-import db.console_models  # noqa: E402
-import db.recording_models  # noqa: E402  (recordings at rest, legal holds)
-import db.report_models  # noqa: E402  (the daily report deliveries)
-import db.tally_models  # noqa: E402, F401  (tallies kept by triggers, migration 0013)

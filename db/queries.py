@@ -51,13 +51,13 @@ def windows_clause(windows: Sequence[Window], *, ordered: bool = False
         if window.end is not None:
             parts.append(Call.started_at < window.end)
         clauses.append(and_(*parts))
-    starts = [w.start for w in windows]
-    ends = [w.end for w in windows]
+    starts = [w.start for w in windows if w.start is not None]
+    ends = [w.end for w in windows if w.end is not None]
     bounds = []
-    if ordered and windows and all(start is not None for start in starts):
-        bounds.append(Call.started_at >= min(starts))  # type: ignore[type-var]
-    if ordered and windows and all(end is not None for end in ends):
-        bounds.append(Call.started_at < max(ends))  # type: ignore[type-var]
+    if ordered and windows and len(starts) == len(windows):
+        bounds.append(Call.started_at >= min(starts))
+    if ordered and windows and len(ends) == len(windows):
+        bounds.append(Call.started_at < max(ends))
     return and_(*bounds, or_(*clauses))
 
 

@@ -13,7 +13,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base, Report, UTCDateTime
+from db.base import Base, UTCDateTime
+from db.models import Report
 
 
 class RecordingState(StrEnum):

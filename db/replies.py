@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from db.console_models import ReportActivity, User
 from db.followup import FollowUpError
 from db.models import Report
+from db.user_models import ReportActivity, User
 
 MAX_REPLY = 400
 

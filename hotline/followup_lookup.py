@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign
 from db.additions import read_followup
 from db.calllog import CallKey
-from ivr.campaign import Campaign
 from ivr.followup import FoundReport, Lookup, LookupRequest
 
 

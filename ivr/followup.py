@@ -18,28 +18,20 @@ from dataclasses import dataclass, replace
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.campaign import Campaign
-from ivr.flow import (
-    ANOTHER_KEY,
-    FINISH_KEY,
+from campaign.model import Campaign
+from ivr.keys import ANOTHER_KEY, FINISH_KEY, REPEAT_KEY
+from ivr.questions import (
     MAX_TRIES,
     RECORD_SILENCE_SECONDS,
-    REPEAT_KEY,
-    AdditionFact,
-    BadState,
-    CallState,
-    FollowUpFact,
-    Links,
-    Reply,
-    StepRecord,
-    _ask_menu,
-    _fallback,
-    _gather,
-    _goodbye,
-    _seconds,
-    _Speaker,
-    is_valid_reference,
+    ask_menu,
+    gather_key,
+    goodbye,
+    redirect_on_silence,
 )
+from ivr.records import AdditionFact, FollowUpFact, Reply, StepRecord, recording_seconds
+from ivr.references import is_valid_reference
+from ivr.speaking import Speaker
+from ivr.state import BadState, CallState, Links
 
 FOLLOW = "follow"           # CallState.after during a follow-up
 DAILY_WRONG_NUMBERS = 10    # wrong numbers per calling number in 24 h before follow-up stops
@@ -92,22 +84,22 @@ def lookup_needed(name: str, state: CallState, params: Mapping[str, str]) -> Loo
 
 # --- what the caller hears ------------------------------------------------------------------
 
-def ask_reference(response: VoiceResponse, speaker: _Speaker, state: CallState) -> None:
+def ask_reference(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
     action = speaker.links.step("reference", state)
     gather = response.gather(input="dtmf", finish_on_key="#", timeout=REFERENCE_TIMEOUT_SECONDS,
                              action=action, method="POST")
     speaker.say(gather, "followup_ask")
-    _fallback(response, action)
+    redirect_on_silence(response, action)
 
 
-def _ask_options(response: VoiceResponse, speaker: _Speaker, state: CallState) -> None:
+def _ask_options(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
     action = speaker.links.step("followup", state)
-    gather = _gather(response, action)
+    gather = gather_key(response, action)
     speaker.say(gather, "followup_options")
-    _fallback(response, action)
+    redirect_on_silence(response, action)
 
 
-def _say_report(response: VoiceResponse, speaker: _Speaker, found: FoundReport) -> bool:
+def _say_report(response: VoiceResponse, speaker: Speaker, found: FoundReport) -> bool:
     """The state in plain words, then the team's reply; True when a reply was read."""
     speaker.say(response, STATE_PROMPTS.get(found.follow_up, "followup_state_handling"))
     if found.reply:
@@ -115,13 +107,13 @@ def _say_report(response: VoiceResponse, speaker: _Speaker, found: FoundReport) 
         language = found.reply_language
         reader = speaker if language in (None, speaker.language) or \
             language not in speaker.campaign.languages else \
-            _Speaker(speaker.campaign, language, speaker.links)
+            Speaker(speaker.campaign, language, speaker.links)
         reader.say_text(response, found.reply)
         return True
     return False
 
 
-def _start_addition(response: VoiceResponse, speaker: _Speaker, state: CallState) -> None:
+def _start_addition(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
     links, campaign = speaker.links, speaker.campaign
     speaker.say(response, "record_notice",
                 limit=speaker.prompts.duration(campaign.max_message_seconds))
@@ -136,8 +128,8 @@ def _start_addition(response: VoiceResponse, speaker: _Speaker, state: CallState
     response.redirect(links.step("added-empty", state), method="POST")
 
 
-def _back_to_menu(response: VoiceResponse, speaker: _Speaker, state: CallState) -> None:
-    _ask_menu(response, speaker, state.next(tries=0, after="", reference="", report_id=0,
+def _back_to_menu(response: VoiceResponse, speaker: Speaker, state: CallState) -> None:
+    ask_menu(response, speaker, state.next(tries=0, after="", reference="", report_id=0,
                                             additions=0))
 
 
@@ -149,7 +141,7 @@ def _on_reference(campaign: Campaign, state: CallState, params: Mapping[str, str
     if state.after != FOLLOW:
         raise _bad("a reference step outside a follow-up")
     digits = (params.get("Digits") or "").strip()
-    speaker = _Speaker(campaign, state.language, links)
+    speaker = Speaker(campaign, state.language, links)
     response = VoiceResponse()
     lookup = lookup or Lookup(available=False)
     if digits and lookup.available and \
@@ -179,7 +171,7 @@ def _on_reference(campaign: Campaign, state: CallState, params: Mapping[str, str
     return _wrong(speaker, state, "followup_not_found", FollowUpFact(not_found=True))
 
 
-def _wrong(speaker: _Speaker, state: CallState, prompt: str, fact: FollowUpFact) -> Reply:
+def _wrong(speaker: Speaker, state: CallState, prompt: str, fact: FollowUpFact) -> Reply:
     """A number not found (or none typed): ask again; after three, the main menu."""
     response = VoiceResponse()
     result = "followup:not_found" if fact.not_found else "no_input"
@@ -199,13 +191,13 @@ def _on_followup(campaign: Campaign, state: CallState, params: Mapping[str, str]
     if state.after != FOLLOW or not (state.report_id or state.reference):
         raise _bad("a follow-up step without a report")
     digits = params.get("Digits") or None
-    speaker = _Speaker(campaign, state.language, links)
+    speaker = Speaker(campaign, state.language, links)
     response = VoiceResponse()
     if digits == ADD_KEY:
         _start_addition(response, speaker, state.next(tries=0))
         return Reply(response, StepRecord("followup", state.step_no, "add", digits))
     if digits == FINISH_KEY:
-        _goodbye(response, speaker)
+        goodbye(response, speaker)
         return Reply(response, StepRecord("followup", state.step_no, "finish", digits))
     if digits == REPEAT_KEY:
         heard = False
@@ -220,7 +212,7 @@ def _on_followup(campaign: Campaign, state: CallState, params: Mapping[str, str]
     result = "no_input" if not digits else "wrong_key"
     tries = state.tries + 1
     if tries >= MAX_TRIES:
-        _goodbye(response, speaker, "too_many_tries")
+        goodbye(response, speaker, "too_many_tries")
         return Reply(response, StepRecord("followup", state.step_no, f"{result}:gave_up",
                                           digits))
     speaker.say(response, result)
@@ -237,17 +229,17 @@ def addition_of(state: CallState, params: Mapping[str, str]) -> AdditionFact:
         reference=None if state.report_id else state.reference,
         recording_sid=params.get("RecordingSid") or None,
         recording_url=params.get("RecordingUrl") or None,
-        recording_seconds=_seconds(params.get("RecordingDuration")),
+        recording_seconds=recording_seconds(params.get("RecordingDuration")),
         recording_status=params.get("RecordingStatus") or None)
 
 
 def _on_added(campaign: Campaign, state: CallState, params: Mapping[str, str],
               links: Links, lookup: Lookup | None) -> Reply:
     if not (params.get("RecordingUrl") or params.get("RecordingSid")) \
-            or _seconds(params.get("RecordingDuration")) == 0:
+            or recording_seconds(params.get("RecordingDuration")) == 0:
         return _on_added_empty(campaign, state, params, links, lookup)
     addition = replace(addition_of(state, params), recording_status=None)
-    speaker = _Speaker(campaign, state.language, links)
+    speaker = Speaker(campaign, state.language, links)
     response = VoiceResponse()
     speaker.say(response, "followup_added")
     _ask_options(response, speaker, state.next(tries=0, additions=state.additions + 1))
@@ -258,7 +250,7 @@ def _on_added(campaign: Campaign, state: CallState, params: Mapping[str, str],
 def _on_added_empty(campaign: Campaign, state: CallState, params: Mapping[str, str],
                     links: Links, lookup: Lookup | None) -> Reply:
     addition_of(state, params)  # the state must still name a report
-    speaker = _Speaker(campaign, state.language, links)
+    speaker = Speaker(campaign, state.language, links)
     response = VoiceResponse()
     speaker.say(response, "record_empty")
     _ask_options(response, speaker, state.next(tries=0))

@@ -53,6 +53,7 @@ def apply_fact(session: Session, kind: str, payload: dict[str, Any],
         calllog.log_step(session, key, at=at, step_no=payload["step_no"], step=payload["step"],
                          result=payload["result"], digits=payload.get("digits"),
                          language=payload.get("language"),
+                         chose_category=_chose_category(payload),
                          referred=bool(payload.get("referred")),
                          transferred=bool(payload.get("transferred")),
                          followed_up=bool((payload.get("followup") or {}).get("reached")))
@@ -68,6 +69,14 @@ def apply_fact(session: Session, kind: str, payload: dict[str, Any],
                              sequence=payload.get("sequence"), duration=payload.get("duration"))
     else:
         raise ValueError(f"unknown journal entry kind {kind!r}")
+
+
+def _chose_category(payload: dict[str, Any]) -> bool:
+    if "chose_category" in payload:
+        return bool(payload["chose_category"])
+    # Written before the fact was typed (a journal left over from an upgrade): the result
+    # string said it.
+    return str(payload["result"]).startswith("category:")
 
 
 def _save_report(session: Session, key: CallKey, at: datetime, payload: dict[str, Any],

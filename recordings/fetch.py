@@ -27,9 +27,10 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaigns
+from db.engine import rows_changed
 from db.models import Report, ReportAddition
 from db.recording_models import RecordingFile, RecordingState
-from ivr.campaign import Campaigns
 from recordings.audio import NotAudio, wav_seconds
 from recordings.disguise import DisguiseFailed, disguised_wav
 from recordings.sealed import SealedError
@@ -119,11 +120,11 @@ def queue_confirmed(context: FetchContext, since: datetime | None) -> int:
 def _claim(context: FetchContext, row_id: int) -> RecordingFile | None:
     now = context.clock()
     with context.sessions.begin() as session:
-        claimed = session.execute(
+        claimed = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row_id,
                    or_(RecordingFile.lease_until.is_(None), RecordingFile.lease_until < now))
-            .values(lease_until=now + LEASE)).rowcount
+            .values(lease_until=now + LEASE)))
         if not claimed:
             return None
         return session.get(RecordingFile, row_id)
@@ -195,7 +196,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
     now = context.clock()
     with context.sessions.begin() as session:
         # Only a row still waiting: the retention purge may have come meanwhile.
-        recorded = session.execute(
+        recorded = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row.id, RecordingFile.state.in_(WAITING))
             .values(state=RecordingState.DOWNLOADED.value, downloaded_at=now,
@@ -203,7 +204,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
                     size_bytes=len(audio), duration_ms=round(seconds * 1000), sha256=digest,
                     disguise=mode, original_file=original, disguised_file=disguised,
                     disguised_sha256=disguised_digest,
-                    key_id=context.store.keyring.current.id)).rowcount
+                    key_id=context.store.keyring.current.id)))
     if not recorded:
         for name in written:
             context.store.shred(name)

@@ -21,11 +21,11 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign, Campaigns
 from db import audit
-from db.console_models import ReportActivity
 from db.models import Call, Report, ReportAddition
 from db.recording_models import LegalHold, RecordingFile, RecordingState
-from ivr.campaign import Campaign, Campaigns
+from db.user_models import ReportActivity
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi, TwilioFailure
 

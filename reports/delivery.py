@@ -50,9 +50,9 @@ from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign, Campaigns
 from db.models import Call
 from db.report_models import DailyReport, DailyReportSchedule, DeliveryState
-from ivr.campaign import Campaign, Campaigns
 from reports.figures import campaign_figures
 from reports.mail import SmtpSettings, build_message, send_message
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from campaign.calendar import local_midnight
+from campaign.model import Campaigns
 from db.models import Call
 from db.queries import Window, iter_calls
-from ivr.campaign import Campaigns
-from reports.figures import local_midnight
 
 PHONE_NUMBER = re.compile(r"^\+[0-9]{4,15}$")
 CSV_FIELDS = ("call_sid", "campaign", "from", "to", "started_at", "ended_at", "status",

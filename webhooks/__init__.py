@@ -21,11 +21,13 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from campaign.model import Campaign, Campaigns, Route
 from db.calllog import CallKey
 from ivr import fallback, flow, followup
-from ivr.campaign import Campaign, Campaigns, Route
 from ivr.gate import check_gate
-from ivr.references import ReferencesExhausted
+from ivr.records import StepRecord
+from ivr.references import ReferencesExhausted, new_reference
+from ivr.state import BadState, CallState, Links
 from journal import Journal, JournalUnavailable, facts
 from webhooks.params import BadRequest, call_key, call_sid, e164, small_int
 from webhooks.signature import is_signed
@@ -62,17 +64,18 @@ def init_app(app: Flask, context: WebhookContext) -> None:
 
 
 def _context() -> WebhookContext:
-    return current_app.extensions["hotline.webhooks"]
+    context: WebhookContext = current_app.extensions["hotline.webhooks"]
+    return context
 
 
 def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _links(context: WebhookContext) -> flow.Links:
+def _links(context: WebhookContext) -> Links:
     if context.public_url:
-        return flow.Links(context.public_url.rstrip("/") + PREFIX)
-    return flow.Links(request.script_root + PREFIX)
+        return Links(context.public_url.rstrip("/") + PREFIX)
+    return Links(request.script_root + PREFIX)
 
 
 class JournalFailed(Exception):
@@ -101,7 +104,7 @@ def _line_problem(campaign: Campaign | None, failed: fallback.FailedStep) -> Voi
     try:
         reference = context.make_reference()
     except (JournalUnavailable, ReferencesExhausted):
-        reference = flow.new_reference()
+        reference = new_reference()
     return fallback.line_problem(campaign, failed, _links(context), reference)
 
 
@@ -142,8 +145,8 @@ def _bad_request(exc: BadRequest) -> tuple[str, int]:
     return f"bad request: {exc}", 400
 
 
-@bp.errorhandler(flow.BadState)
-def _bad_state(exc: flow.BadState) -> tuple[str, int] | Response:
+@bp.errorhandler(BadState)
+def _bad_state(exc: BadState) -> tuple[str, int] | Response:
     if request.endpoint == "twilio.step":
         # A signed step whose state no longer fits (the campaign file changed mid-call):
         # a caller is on the line, so apologise rather than leave Twilio's error message.
@@ -200,7 +203,7 @@ def step(name: str) -> Response:
     context, now, campaign, key = _incoming()
     if campaign is None:
         return _twiml(flow.technical_problem(None))
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
     lookup = _look_up(context, campaign, name, state, key)
     try:
         reply = flow.handle_step(name, campaign, state, request.form.to_dict(), _links(context),
@@ -212,6 +215,7 @@ def step(name: str) -> Response:
     if not _journal(facts.STEP, key, now, step_no=record.step_no, step=record.step,
                     result=record.result, digits=record.digits,
                     language=record.language or state.language or None,
+                    chose_category=record.chose_category,
                     referred=record.referred, transferred=record.transferred,
                     report=asdict(record.report) if record.report else None,
                     **_followup_fields(record), **_due_days(campaign)):
@@ -228,7 +232,7 @@ def recording() -> tuple[str, int]:
     if campaign is None:
         raise BadRequest("the recording callback names no known campaign")
     key = call_key(request.form, campaign.id)
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
     if state.after == followup.FOLLOW:
         addition = followup.addition_of(state, request.form.to_dict())
         if addition.recording_status != "completed" or not addition.recording_sid:
@@ -281,7 +285,7 @@ def fallback_url() -> Response:
         reference = ""
     failed = fallback.FailedStep.from_error_url(error_url)
     return _twiml(fallback.line_problem(campaign, failed, _links(context),
-                                        reference or flow.new_reference()))
+                                        reference or new_reference()))
 
 
 def _due_days(campaign: Campaign) -> dict[str, int | None]:
@@ -289,7 +293,7 @@ def _due_days(campaign: Campaign) -> dict[str, int | None]:
             "feedback_days": campaign.feedback_days}
 
 
-def _look_up(context: WebhookContext, campaign: Campaign, name: str, state: flow.CallState,
+def _look_up(context: WebhookContext, campaign: Campaign, name: str, state: CallState,
              key: CallKey) -> followup.Lookup | None:
     """The follow-up step's one bounded read; "unreadable" whatever goes wrong with it."""
     wanted = followup.lookup_needed(name, state, request.form)
@@ -304,7 +308,7 @@ def _look_up(context: WebhookContext, campaign: Campaign, name: str, state: flow
         return followup.Lookup(available=False)
 
 
-def _followup_fields(record: flow.StepRecord) -> dict[str, object]:
+def _followup_fields(record: StepRecord) -> dict[str, object]:
     fields: dict[str, object] = {}
     if record.followup is not None:
         fields["followup"] = asdict(record.followup)

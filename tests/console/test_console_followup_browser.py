@@ -14,7 +14,7 @@ from tests.console.test_console_browser import (  # noqa: F401  (fixtures)
     shots,
     sign_in,
 )
-from tests.test_calls import heard_references
+from tests.helpers import heard_references
 
 REPLY = "我们已收到您的反映，正在核查，请耐心等待。"
 

@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from console_helpers import post
 from sqlalchemy import select
 
-from db.console_models import AuditEvent, ReportActivity
 from db.models import CallEvent, Report
+from db.user_models import AuditEvent, ReportActivity
 from hotline.cli import main
-from tests.test_calls import heard_references
+from tests.helpers import heard_references
 
 MANDARIN, CANTONESE = "1", "2"
 REPLY = "我们已收到您的反映，正在核查。"
@@ -111,7 +111,7 @@ def test_a_reply_too_long_or_in_a_foreign_language_is_refused(reported_call, sig
 
 def test_a_message_whose_reference_matched_nothing_is_shown_to_operators(
         place_call, app, signed_in) -> None:
-    from tests.test_followup_calls import unknown_reference
+    from tests.helpers import unknown_reference
 
     context = app.extensions["hotline.webhooks"]
 

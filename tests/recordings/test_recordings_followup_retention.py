@@ -4,7 +4,6 @@ Twilio copies) go with the rest; a report on legal hold keeps its additions."""
 from __future__ import annotations
 
 from click.testing import CliRunner
-from conftest import row_of
 from speech import fit
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from db.engine import make_session_factory
 from db.models import Report, ReportAddition
 from hotline.cli import main
 from recordings.fetch import fetch_due
+from tests.helpers import row_of
 from tests.recordings.test_recordings_retention import cli_env  # noqa: F401  (fixture)
 
 
