@@ -23,8 +23,9 @@ run: $(STAMP) ## create .venv, prepare the SQLite database, serve on 127.0.0.1:5
 test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL when reachable)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and mypy (strict on the core: campaign, ivr, db, webhooks, journal)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .

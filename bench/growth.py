@@ -36,12 +36,13 @@ from sqlalchemy.engine import make_url
 
 from bench.report import FIRST_DAY, prepare
 from bench.servers import POSTGRES_ADMIN
+from campaign.loader import load_campaigns
+from campaign.model import Campaign
 from console.filters import encode_cursor
 from db.engine import make_engine, make_session_factory
 from db.models import Call, Report
 from hotline.app import create_app
 from hotline.settings import Settings
-from ivr.campaign import Campaign, load_campaigns
 from reports.figures import campaign_figures
 
 ROOT = Path(__file__).resolve().parent.parent

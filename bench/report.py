@@ -27,12 +27,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaign
 from db import tally_sql
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.models import Call, CallEvent, Report
-from ivr.campaign import Campaign, load_campaigns
-from ivr.flow import is_valid_reference
+from ivr.references import is_valid_reference
 from reports.figures import campaign_figures
 from reports.mail import build_message
 

@@ -17,10 +17,10 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaigns
 from console.accounts import DEFAULT_HASHER
 from console.i18n import init_babel
 from console.recordings.media import RecordingMedia
-from ivr.campaign import Campaigns
 from recordings.store import RecordingStore
 
 PREFIX = "/console"
@@ -61,6 +61,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         calls,
         daily_reports,
         followup,
+        followup_reply,
         hooks,
         session,
         stats,

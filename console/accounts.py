@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit, logins
-from db.console_models import ROLES, User
+from db.user_models import ROLES, User
 
 DEFAULT_HASHER = PasswordHasher()
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

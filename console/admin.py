@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaign.calendar import local_midnight
 from console import bp
 from console.accounts import AccountError, list_users, normalise_name, set_active
 from console.accounts import add_user as create_user
@@ -18,8 +19,7 @@ from console.filters import decode_cursor, encode_cursor
 from console.forms import ActionForm, UserForm
 from console.pages import commit_change, display_zone, now, translated
 from db import audit
-from db.console_models import ROLES
-from reports.figures import local_midnight
+from db.user_models import ROLES
 
 AUDIT_PAGE = 100  # lines of the audit log a page
 

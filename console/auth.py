@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.console_models import User
+from db.user_models import User
 
 if TYPE_CHECKING:
     from console import ConsoleContext

@@ -15,13 +15,14 @@ from sqlalchemy.orm import selectinload
 from console import bp, present
 from console.auth import address, close_db, context, db, requires, writer
 from console.filters import FIELDS, decode_cursor, encode_cursor
+from console.followup_reply import mark_seen
 from console.forms import ActionForm
 from console.i18n import LANGUAGES
 from console.pages import display_zone, now, translated
 from console.searches import filter_choices, list_request, remember_search, without_search_text
 from db import audit, calllist, followup
-from db.console_models import User
 from db.models import Call
+from db.user_models import User
 from reports.export import call_record, csv_lines
 
 CSV_CHUNK = 64 * 1024  # bytes of CSV sent at a time
@@ -129,6 +130,7 @@ def call_page(call_sid: str) -> Any:
                           .order_by(User.name)).all()
     names = {u.id: u.name for u in db().scalars(select(User))}
     moment = now()
+    mark_seen(call.reports)
     return render_template(
         "console/call.html", call=call, campaign=campaign, zone=zone, activity=activity,
         people=people, names=names, now=moment, moves=followup.allowed_moves,

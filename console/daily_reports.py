@@ -17,11 +17,11 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from campaign.model import Campaign
 from console import bp, present
 from console.auth import address, context, db, requires
 from console.pages import translated
 from db import audit, deliveries
-from ivr.campaign import Campaign
 from reports.chart import render_chart
 from reports.delivery import (
     DeliveryContext,

@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 import phonenumbers
 
+from campaign.model import Campaigns
+from campaign.routing import is_e164
 from db.calllist import CallFilter, Cursor
 from db.followup import FOLLOW_UPS
 from db.outcomes import CallOutcome
-from ivr.campaign import Campaigns
-from ivr.flow import is_valid_reference
-from ivr.routing import is_e164
+from ivr.references import is_valid_reference
 from reports.export import windows_for
 
 FIELDS = ("campaign", "since", "until", "outcome", "category", "subject", "follow_up", "scope",

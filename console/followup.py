@@ -16,8 +16,8 @@ from console.auth import address, db, me, requires
 from console.forms import AssignForm, NoteForm, StatusForm
 from console.pages import back_to, commit_change, now, report_or_404, translated
 from db import audit, followup
-from db.console_models import User
 from db.models import Report
+from db.user_models import User
 
 
 def _refused(report: Report, code: str) -> Any:

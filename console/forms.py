@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from db.console_models import ROLES
 from db.followup import FOLLOW_UPS, MAX_NOTE, MAX_REASON
+from db.user_models import ROLES
 
 
 class SignInForm(FlaskForm):

@@ -57,4 +57,9 @@ COMPOSED = (
     N_("role_admin"), N_("role_manager"), N_("role_operator"),
     N_("state_failed"), N_("state_none"), N_("state_retrying"), N_("state_sending"),
     N_("state_sent"),
-    N_("user_disabled"), N_("user_enabled"),)
+    N_("user_disabled"), N_("user_enabled"),
+    N_("act_followup_limited"), N_("act_reply_written"), N_("ev_add"), N_("ev_added"),
+    N_("ev_followup"), N_("ev_followup_found"), N_("ev_followup_limit"),
+    N_("ev_followup_not_found"), N_("ev_followup_unreadable"), N_("fu_err_bad_language"),
+    N_("fu_err_empty_reply"), N_("out_followed_up"), N_("reply_saved"),
+)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from campaign.model import Campaign, Campaigns
 from console.i18n import translate
 from db import audit
 from db.models import CallEvent
-from ivr.campaign import Campaign, Campaigns
 
 UTC_ZONE = ZoneInfo("UTC")
 # The console speaks Chinese or English; campaign labels are kept per spoken language.
@@ -49,6 +49,11 @@ def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> st
         return translate("ev_subject", label=label(campaign, "subject", extra, lang)) + key
     if base == "language":
         return translate("ev_language", language=translate(f"lang_{extra}")) + key
+    if base == "followup" and extra:
+        # A follow-up names the report by its id only, never the digits the caller typed.
+        kind = "found" if extra.isdigit() else extra.partition(":")[0]
+        text = translate(f"ev_followup_{kind}", report=extra)
+        return text + (" — " + translate("ev_menu") if extra.endswith(":menu") else "")
     if base == "operator_unanswered":
         return translate("ev_operator_unanswered", status=extra)
     text = translate(f"ev_{base}", default=result)

@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from db.console_models import AuditEvent, User
-from ivr.flow import is_valid_reference
+from db.user_models import AuditEvent, User
+from ivr.references import is_valid_reference
 
 COMMAND_LINE = "(command line)"
 
@@ -27,7 +27,7 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "passwo
            "recording_played", "export", "status_changed", "assigned", "note_added",
            "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
-           "retention_purged", "recordings_rekeyed")
+           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited")
 
 
 UNKNOWN = "?"  # the actor of a sign-in under a name that is no user

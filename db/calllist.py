@@ -193,9 +193,8 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     if _by_window_only(where):
         counts: dict[str, int] = {}
         for campaign_ids, window in _tally_windows(where):
-            found = tallies.call_counts(session, campaign_ids,
-                                        window.start if window else None,
-                                        window.end if window else None)
+            start, end = (window.start, window.end) if window else (None, None)
+            found = tallies.call_counts(session, campaign_ids, start, end)
             for (outcome, _chose), count in found.items():
                 counts[outcome] = counts.get(outcome, 0) + count
         return counts

@@ -19,7 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Base, Call, CallEvent, Report
+from db.base import Base
+from db.models import Call, CallEvent, Report
 from db.outcomes import FINAL_STATUSES, CallOutcome
 
 
@@ -61,11 +62,14 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
 def _insert_new(session: Session, model: type[Base], conflict: list[str],
                 **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was added."""
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-                 .returning(model.__table__.c.id))  # type: ignore[attr-defined]
-    return session.execute(statement).first() is not None
+    row_id = model.__table__.c.id
+    if session.get_bind().dialect.name == "postgresql":
+        added = postgresql_insert(model).values(**values).on_conflict_do_nothing(
+            index_elements=conflict).returning(row_id)
+        return session.execute(added).first() is not None
+    inserted = sqlite_insert(model).values(**values).on_conflict_do_nothing(
+        index_elements=conflict).returning(row_id)
+    return session.execute(inserted).first() is not None
 
 
 def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step: str,
@@ -87,6 +91,7 @@ def refresh_outcome(session: Session, call_id: int) -> None:
             (Call.refusal.is_not(None), Call.refusal),
             (Call.ended_at.is_(None), CallOutcome.IN_PROGRESS.value),
             (recorded, CallOutcome.REPORTED.value),
+            (Call.followed_up, CallOutcome.FOLLOWED_UP.value),
             (Call.referred, CallOutcome.REFERRED.value),
             (Call.transferred, CallOutcome.TRANSFERRED.value),
             else_=CallOutcome.ABANDONED.value,
@@ -110,7 +115,8 @@ def log_answer(session: Session, key: CallKey, *, at: datetime, refusal: str | N
 
 def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step: str,
              result: str, digits: str | None = None, language: str | None = None,
-             referred: bool = False, transferred: bool = False) -> None:
+             chose_category: bool = False, referred: bool = False,
+             transferred: bool = False, followed_up: bool = False) -> None:
     """One answered question of the call flow."""
     call = ensure_call(session, key, at)
     if not _add_event(session, call, at=at, step_no=step_no, step=step, result=result,
@@ -118,12 +124,14 @@ def log_step(session: Session, key: CallKey, *, at: datetime, step_no: int, step
         return
     if language and call.language != language:
         call.language = language
-    if result.startswith("category:") and not call.chose_category:
+    if chose_category and not call.chose_category:
         call.chose_category = True
-    if (referred and not call.referred) or (transferred and not call.transferred):
+    if (referred and not call.referred) or (transferred and not call.transferred) or (
+            followed_up and not call.followed_up):
         # Only these facts of a step can change the outcome.
         call.referred = call.referred or referred
         call.transferred = call.transferred or transferred
+        call.followed_up = call.followed_up or followed_up
         session.flush()
         refresh_outcome(session, call.id)
 
@@ -251,4 +259,4 @@ def recording_sids_of(session: Session, call_sid: str) -> set[str]:
     """The recording SIDs already given to a call's reports."""
     return {sid for sid in session.scalars(
         select(Report.recording_sid).join(Call, Report.call_id == Call.id)
-        .where(Call.call_sid == call_sid, Report.recording_sid.is_not(None)))}
+        .where(Call.call_sid == call_sid, Report.recording_sid.is_not(None))) if sid}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,3 +73,8 @@ def make_session_factory(engine: Engine, *, writer: bool = False) -> sessionmake
     """Sessions on `engine`; `writer=True` for short write transactions (the webhooks)."""
     bind = engine.execution_options(**{WRITER: True}) if writer else engine
     return sessionmaker(bind, expire_on_commit=False)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor's)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -14,8 +14,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.console_models import ReportActivity, User
+from db.engine import rows_changed
 from db.models import Report
+from db.user_models import ReportActivity, User
 
 
 class FollowUp(StrEnum):
@@ -95,7 +96,7 @@ def change_status(session: Session, report: Report, to: str, *, expected: str, a
     done = session.execute(
         update(Report).where(Report.id == report.id, Report.follow_up == expected)
         .values(**values).execution_options(synchronize_session=False))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(done) != 1:
         raise FollowUpError("stale", "the report's status changed meanwhile")
     session.refresh(report)
     activity = ReportActivity(report_id=report.id, at=at, author_id=actor.id,

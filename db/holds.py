@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from db.engine import rows_changed
 from db.recording_models import LegalHold
 
 
@@ -22,5 +23,5 @@ def place(session: Session, report_id: int, *, at: datetime, by: str, reason: st
 
 def release(session: Session, report_id: int) -> bool:
     """Lift the hold; False when there was none."""
-    return bool(session.execute(delete(LegalHold).where(LegalHold.report_id == report_id)
-                                ).rowcount)
+    return bool(rows_changed(session.execute(
+        delete(LegalHold).where(LegalHold.report_id == report_id))))

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from db.console_models import LoginAttempt
+from db.user_models import LoginAttempt
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -39,12 +39,12 @@ class Throttle:
     until: datetime | None = None
 
 
-def _failures(session: Session, column: object, value: str, now: datetime,
+def _failures(session: Session, column: InstrumentedAttribute[str], value: str, now: datetime,
               exclude: int | None) -> list[datetime]:
     # A pending attempt (another process is checking its password right now) counts as
     # a failure until it is known not to be one.
     query = (select(LoginAttempt.at)
-             .where(column == value,  # type: ignore[operator]
+             .where(column == value,
                     LoginAttempt.result.in_((FAILED, PENDING)),
                     LoginAttempt.at > now - WINDOW)
              .order_by(LoginAttempt.at.desc()).limit(MAX_FAILURES))
@@ -64,14 +64,6 @@ def check(session: Session, username: str, address: str, now: datetime,
             lifts = recent[-1] + WINDOW
             until = lifts if until is None else max(until, lifts)
     return Throttle(refused=until is not None, until=until)
-
-
-def record_attempt(session: Session, username: str, address: str, now: datetime,
-                   result: str) -> None:
-    session.add(LoginAttempt(at=now, username=username[:64], address=address[:64],
-                             result=result))
-    session.flush()
-
 
 
 def begin_attempt(session: Session, username: str, address: str, now: datetime) -> int:

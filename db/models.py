@@ -1,49 +1,30 @@
 """The call log's tables, as typed SQLAlchemy 2.x models.
 
-Times are stored as naive UTC in every database and handed out as aware UTC,
-so that SQLite and PostgreSQL behave alike; the campaign's zone is applied
-when a time is shown.
+Times are stored as `UTCDateTime` (db/base.py); the campaign's zone is applied
+when a time is shown. The other tables live next to what they store
+(user_models, recording_models, report_models, tally_models); db/schema.py
+gathers them all into the one metadata.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    TypeDecorator,
+    Text,
     UniqueConstraint,
     false,
     true,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from db.base import Base, UTCDateTime
 from db.outcomes import CallOutcome
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("refusing to store a naive datetime; pass an aware one")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Call(Base):
@@ -69,6 +50,8 @@ class Call(Base):
     chose_category: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=false())
     outcome: Mapped[str] = mapped_column(String(16), default=CallOutcome.IN_PROGRESS.value)
+    # The caller reached an earlier report by its reference (key #).
+    followed_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.step_no", cascade="all, delete-orphan")
@@ -85,6 +68,8 @@ class Call(Base):
               "chose_category"),
         Index("ix_calls_outcome_started", "outcome", "started_at"),
         Index("ix_calls_from_number", "from_number"),
+        # A calling number's wrong references in the last 24 h (the follow-up limit).
+        Index("ix_calls_from_started", "from_number", "started_at"),
     )
 
 
@@ -139,8 +124,19 @@ class Report(Base):
     follow_up_reason: Mapped[str | None] = mapped_column(String(500))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The team's reply, read to whoever calls with the reference (db/replies.py).
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_language: Mapped[str | None] = mapped_column(String(8))
+    reply_by: Mapped[str | None] = mapped_column(String(64))
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A caller added a message the assignee has not seen yet.
+    new_info_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     call: Mapped[Call] = relationship(back_populates="reports")
+    additions: Mapped[list[ReportAddition]] = relationship(
+        back_populates="report", order_by="ReportAddition.at, ReportAddition.id",
+        foreign_keys="ReportAddition.report_id")
 
     __table_args__ = (
         UniqueConstraint("call_id", "number", name="uq_reports_call_number"),
@@ -167,9 +163,31 @@ class Report(Base):
     )
 
 
-# The console's tables (users, report activity, audit log) share this metadata; reports
-# refer to users, so they are registered whenever the call log's models are.
-import db.console_models  # noqa: E402
-import db.recording_models  # noqa: E402  (recordings at rest, legal holds)
-import db.report_models  # noqa: E402  (the daily report deliveries)
-import db.tally_models  # noqa: E402, F401  (tallies kept by triggers, migration 0013)
+class ReportAddition(Base):
+    """A message a caller added to an earlier report by calling again with its reference."""
+
+    __tablename__ = "report_additions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)   # 1, 2 … within the follow-up call
+    # None while unmatched: the database was away when the caller typed the reference,
+    # and the reference (kept only then) belongs to no report of the campaign.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    reference: Mapped[str | None] = mapped_column(String(16))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recording_url: Mapped[str | None] = mapped_column(String(512))
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    recording_status: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    report: Mapped[Report | None] = relationship(back_populates="additions",
+                                                 foreign_keys=[report_id])
+
+    __table_args__ = (
+        UniqueConstraint("call_id", "number", name="uq_report_additions_call_number"),
+        Index("ix_report_additions_report", "report_id", "at"),
+        Index("ix_report_additions_unmatched", "campaign_id", "report_id"),
+    )
+

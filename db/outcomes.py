@@ -11,6 +11,7 @@ class CallOutcome(StrEnum):
     REPORTED = "reported"              # at least one report with a recording
     REFERRED = "referred"              # heard the referral, made no report
     TRANSFERRED = "transferred"        # put through to the duty officer, made no report
+    FOLLOWED_UP = "followed_up"        # followed a report up by its reference, no new report
     ABANDONED = "abandoned"            # taken, but ended before any of those
     IN_PROGRESS = "in_progress"        # still on the line
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Call
+from db.models import Call, Report
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ def windows_clause(windows: Sequence[Window], *, ordered: bool = False
         if window.end is not None:
             parts.append(Call.started_at < window.end)
         clauses.append(and_(*parts))
-    starts = [w.start for w in windows]
-    ends = [w.end for w in windows]
+    starts = [w.start for w in windows if w.start is not None]
+    ends = [w.end for w in windows if w.end is not None]
     bounds = []
-    if ordered and windows and all(start is not None for start in starts):
-        bounds.append(Call.started_at >= min(starts))  # type: ignore[type-var]
-    if ordered and windows and all(end is not None for end in ends):
-        bounds.append(Call.started_at < max(ends))  # type: ignore[type-var]
+    if ordered and windows and len(starts) == len(windows):
+        bounds.append(Call.started_at >= min(starts))
+    if ordered and windows and len(ends) == len(windows):
+        bounds.append(Call.started_at < max(ends))
     return and_(*bounds, or_(*clauses))
 
 
@@ -100,7 +100,8 @@ def concrete_windows(session: Session, windows: Sequence[Window] | None
 def iter_calls(session: Session, windows: Sequence[Window] | None = None,
                batch: int = 1000) -> Iterator[Call]:
     """Calls oldest first with their reports, streamed in batches (fine at a million rows)."""
-    query = select(Call).options(selectinload(Call.reports)).order_by(Call.started_at, Call.id)
+    query = select(Call).options(selectinload(Call.reports).selectinload(Report.additions)
+                                 ).order_by(Call.started_at, Call.id)
     if windows is not None:
         query = query.where(windows_clause(windows, ordered=True))
     for partition in session.execute(query.execution_options(yield_per=batch)).scalars() \

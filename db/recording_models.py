@@ -13,7 +13,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base, Report, UTCDateTime
+from db.base import Base, UTCDateTime
+from db.models import Report
 
 
 class RecordingState(StrEnum):
@@ -30,8 +31,11 @@ class RecordingFile(Base):
     __tablename__ = "recording_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           unique=True)
+    # A report's own recording, or (addition_id) a message a caller added to it later.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
+                                                  unique=True)
+    addition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report_additions.id", ondelete="CASCADE"), unique=True)
     recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # downloads, then deletes

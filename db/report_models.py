@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base, UTCDateTime
+from db.base import Base, UTCDateTime
 
 
 class DeliveryState(StrEnum):

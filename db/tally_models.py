@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, PrimaryKeyConstraint, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.base import Base
 
 MONTH, DAY, HOUR, ALL_TIME = 0, 1, 2, 3
 DIMENSIONS = ("category", "subject", "follow_up", "seconds")

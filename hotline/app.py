@@ -10,15 +10,16 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaigns
 from console import ConsoleContext
 from console import init_app as init_console
 from console.recordings.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
+from hotline.followup_lookup import FollowUpLookup
 from hotline.settings import Settings
-from ivr.campaign import Campaigns, load_campaigns
-from ivr.flow import new_reference
-from ivr.references import ReferenceMaker
+from ivr.references import ReferenceMaker, new_reference
 from journal import Journal, JournalWriter
 from recordings.store import RecordingStore
 from webhooks import WebhookContext
@@ -62,7 +63,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     token, _ = settings.auth_token(create=True)
     app.extensions["hotline.settings"] = settings
     app.extensions["hotline.engine"] = engine
-    app.extensions["hotline.campaigns"] = campaigns
     journal = Journal(settings.journal_file)
     writer = JournalWriter(journal, make_session_factory(engine, writer=True), engine,
                            new_reference=new_reference, on_applied=metrics.count_applied,
@@ -75,7 +75,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         campaigns=campaigns, journal=journal, make_reference=make_reference, clock=clock,
         auth_token=token, public_url=settings.public_url,
         after_append=writer.drain_quietly if drain_inline else writer.notify,
-        on_journal_error=metrics.count_journal_error))
+        on_journal_error=metrics.count_journal_error,
+        look_up=FollowUpLookup(make_session_factory(engine), clock)))
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
         writers=make_session_factory(engine, writer=True),

@@ -32,9 +32,8 @@ class RecordingsCollector(Collector):
             "Age of the oldest recording not yet home (0: none waiting)")
         try:
             with self.engine.connect() as connection:
-                counts = dict(connection.execute(
-                    select(RecordingFile.state, func.count()).group_by(RecordingFile.state)
-                ).all())
+                counts = {state: count for state, count in connection.execute(
+                    select(RecordingFile.state, func.count()).group_by(RecordingFile.state))}
                 total = connection.execute(select(func.count()).select_from(Report).where(
                     Report.recording_status == "completed")).scalar() or 0
                 oldest = connection.execute(select(func.min(RecordingFile.queued_at)).where(

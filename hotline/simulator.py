@@ -16,10 +16,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 HANGUP = "hangup"
 MAX_REQUESTS = 200  # a call that loops longer than this is a bug in the flow
@@ -30,7 +33,8 @@ class Transport(Protocol):
 
 
 def sign(token: str, url: str, params: dict[str, str]) -> str:
-    return RequestValidator(token).compute_signature(url, params)
+    signature: str = RequestValidator(token).compute_signature(url, params)
+    return signature
 
 
 class HttpTransport:
@@ -62,7 +66,7 @@ class HttpTransport:
 class FlaskTransport:
     """Posts signed requests to an app in this process (Flask's test client)."""
 
-    def __init__(self, app, token: str, base_url: str = "http://localhost") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: Flask, token: str, base_url: str = "http://localhost") -> None:
         self.client = app.test_client()
         self.token = token
         self.base_url = base_url.rstrip("/")
@@ -237,7 +241,7 @@ class CallSimulator:
             outcome = self._play(url, twiml)
             if outcome is None:
                 break
-            if outcome == HANGUP:
+            if isinstance(outcome, str):  # HANGUP
                 hung_up_by = "caller"
                 break
             if isinstance(outcome, Document):
@@ -277,6 +281,10 @@ class CallSimulator:
                 key = self.caller.press()
                 if key == HANGUP:
                     return HANGUP
+                if key is not None and verb.get("finishOnKey", "#") == "#" and key.endswith("#"):
+                    # Digits ended with '#' (a reference): Twilio leaves the '#' out, and
+                    # sends nothing at all when only '#' was pressed.
+                    key = key[:-1] or None
                 if key is not None:
                     return self._resolve(url, verb.get("action")), {"Digits": key}
             elif verb.tag == "Record":

@@ -33,14 +33,17 @@ class TerminalCaller:
 
     def press(self) -> str | None:
         while True:
-            answer = self._ask("key (0-9 * #; Enter = silence; h = hang up)")
+            answer = self._ask("key (0-9 * #; a reference: its digits then #; Enter = silence; "
+                               "h = hang up)")
             if answer == "":
                 return None
             if answer.lower() == "h":
                 return HANGUP
             if answer in KEYS:
                 return answer
-            click.echo("  one key please: 0-9, * or #")
+            if len(answer) > 1 and answer.rstrip("#").isdigit():
+                return answer  # a reference number, typed whole (the simulator drops the '#')
+            click.echo("  one key please: 0-9, * or #; or a reference number's digits then #")
 
     def speak(self) -> int | str | None:
         while True:

@@ -14,10 +14,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.campaign import Campaign
-from ivr.flow import RECORD_SILENCE_SECONDS, BadState, CallState, Links, technical_problem
+from campaign.model import Campaign
+from campaign.voices import say_language
+from ivr.flow import technical_problem
 from ivr.prompts import prompts_for
-from ivr.voices import say_language
+from ivr.questions import RECORD_SILENCE_SECONDS
+from ivr.state import BadState, CallState, Links
 
 # Messages left through the fallback get report numbers of their own (100 + the
 # failed step's number), so they never overwrite a report the call already made.

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from ivr.calendar import is_open, is_open_day, next_opening
-from ivr.campaign import Campaign
+from campaign.calendar import is_open, is_open_day, next_opening
+from campaign.model import Campaign
 
 
 class Refusal(StrEnum):

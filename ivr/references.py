@@ -28,17 +28,52 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import threading
 from collections.abc import Callable
 
-from ivr.flow import damm_digit
-
+REFERENCE_DIGITS = 8
+REFERENCE_LENGTHS = (8, 9)
 HOSTS = 9
 PER_HOST = 10_000_000
 LOW, HIGH = 10_000_000, 100_000_000  # eight-digit bodies
 _HALF = 10_000
 _ROUNDS = 10
 BLOCK = 64  # counter values reserved per journal write
+
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2), (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9), (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8), (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4), (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5), (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+
+def damm_digit(digits: str) -> int:
+    interim = 0
+    for digit in digits:
+        interim = _DAMM[interim][int(digit)]
+    return interim
+
+
+def new_reference() -> str:
+    """Eight digits, random, the last a Damm check digit.
+
+    Random so that a reference reveals nothing and cannot be guessed from
+    another; the check digit catches any single mistyped or swapped digit when
+    a caller quotes it back. The first digit is never 0, so nothing drops it.
+    """
+    body = str(secrets.randbelow(9) + 1) + "".join(
+        str(secrets.randbelow(10)) for _ in range(REFERENCE_DIGITS - 2))
+    return body + str(damm_digit(body))
+
+
+def is_valid_reference(text: str) -> bool:
+    """Eight digits (random, as made before the journal) or nine (ivr.references)."""
+    return (len(text) in REFERENCE_LENGTHS and text.isdigit() and text[0] != "0"
+            and damm_digit(text) == 0)
 
 
 class ReferencesExhausted(RuntimeError):

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db import calllog
+from db import additions, calllog
 from db.calllog import CallKey
 
 log = logging.getLogger("hotline.journal")
@@ -48,18 +48,35 @@ def apply_fact(session: Session, kind: str, payload: dict[str, Any],
     elif kind == STEP:
         if payload.get("report"):
             _save_report(session, key, at, payload, new_reference)
+        if payload.get("addition"):
+            additions.save_addition(session, key, at=at, addition=payload["addition"])
         calllog.log_step(session, key, at=at, step_no=payload["step_no"], step=payload["step"],
                          result=payload["result"], digits=payload.get("digits"),
                          language=payload.get("language"),
+                         chose_category=_chose_category(payload),
                          referred=bool(payload.get("referred")),
-                         transferred=bool(payload.get("transferred")))
+                         transferred=bool(payload.get("transferred")),
+                         followed_up=bool((payload.get("followup") or {}).get("reached")))
+        if payload.get("followup"):
+            additions.apply_followup(session, key, at=at, followup=payload["followup"])
     elif kind == RECORDING:
-        _save_report(session, key, at, payload, new_reference)
+        if payload.get("addition"):
+            additions.save_addition(session, key, at=at, addition=payload["addition"])
+        else:
+            _save_report(session, key, at, payload, new_reference)
     elif kind == STATUS:
         calllog.apply_status(session, key, at=at, status=payload["status"],
                              sequence=payload.get("sequence"), duration=payload.get("duration"))
     else:
         raise ValueError(f"unknown journal entry kind {kind!r}")
+
+
+def _chose_category(payload: dict[str, Any]) -> bool:
+    if "chose_category" in payload:
+        return bool(payload["chose_category"])
+    # Written before the fact was typed (a journal left over from an upgrade): the result
+    # string said it.
+    return str(payload["result"]).startswith("category:")
 
 
 def _save_report(session: Session, key: CallKey, at: datetime, payload: dict[str, Any],

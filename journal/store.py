@@ -20,10 +20,12 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Well under Twilio's patience and our own 2 s budget: an append waits at most this
 # long for another worker's append (each takes a millisecond or two).
@@ -89,9 +91,10 @@ class Journal:
             connection.execute("PRAGMA secure_delete=ON")
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             local.connection = connection
-        return local.connection
+        opened: sqlite3.Connection = local.connection
+        return opened
 
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(connection)` in one IMMEDIATE transaction; errors become
         JournalUnavailable (and the connection is reopened next time)."""
         try:
@@ -120,9 +123,11 @@ class Journal:
     def append(self, kind: str, call_sid: str, payload: dict[str, Any]) -> int:
         """Write one fact durably; its sequence number. Raises JournalUnavailable."""
         text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-        return self._write(lambda c: c.execute(
+        sequence = self._write(lambda c: c.execute(
             "INSERT INTO entries (call_sid, kind, payload, appended_at) VALUES (?, ?, ?, ?)",
             (call_sid, kind, text, time.time())).lastrowid)
+        assert sequence is not None  # an INSERT always gives its row id
+        return sequence
 
     def reserve(self, name: str, count: int) -> range:
         """`count` fresh values of a counter that never goes back (kept in this file)."""

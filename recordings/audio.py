@@ -27,7 +27,9 @@ def wav_seconds(data: bytes) -> float:
     """The duration of a WAV file, from its header and data size."""
     try:
         with wave.open(io.BytesIO(data)) as reader:
-            return reader.getnframes() / reader.getframerate()
+            frames: int = reader.getnframes()
+            rate: int = reader.getframerate()
+            return frames / rate
     except (wave.Error, EOFError, ZeroDivisionError) as exc:
         raise NotAudio(f"not a WAV file ({exc})") from None
 

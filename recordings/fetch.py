@@ -2,7 +2,8 @@
 
 Runs in the scheduler process, never on the webhook path. Each report whose
 recording Twilio confirmed (`recording_status = completed`) in a campaign with
-`recordings = "local"` gets a row in recording_files; then, one row at a time:
+`recordings = "local"` gets a row in recording_files (and so does each message a caller
+added to a report by ringing back with its reference); then, one row at a time:
 
 1. download the WAV (exactly Content-Length bytes);
 2. verify: a WAV whose duration is RecordingDuration within a second; SHA-256 kept;
@@ -26,9 +27,10 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Report
+from campaign.model import Campaigns
+from db.engine import rows_changed
+from db.models import Report, ReportAddition
 from db.recording_models import RecordingFile, RecordingState
-from ivr.campaign import Campaigns
 from recordings.audio import NotAudio, wav_seconds
 from recordings.disguise import DisguiseFailed, disguised_wav
 from recordings.sealed import SealedError
@@ -88,13 +90,25 @@ def queue_confirmed(context: FetchContext, since: datetime | None) -> int:
              .order_by(Report.id).limit(1000))
     if since is not None:
         query = query.where(Report.created_at >= since)
+    # Messages callers added to a report later (follow-up calls) come home the same way.
+    added = (select(ReportAddition.id, ReportAddition.recording_sid)
+             .where(ReportAddition.recording_status == "completed",
+                    ReportAddition.recording_sid.is_not(None),
+                    ReportAddition.recording_url.is_not(None),
+                    ReportAddition.campaign_id.in_(wanted),
+                    ~exists().where(RecordingFile.addition_id == ReportAddition.id))
+             .order_by(ReportAddition.id).limit(1000))
+    if since is not None:
+        added = added.where(ReportAddition.at >= since)
     queued = 0
     with context.sessions.begin() as session:
-        for report_id, recording_sid in session.execute(query).all():
+        found = [({"report_id": report_id}, sid) for report_id, sid in session.execute(query)]
+        found += [({"addition_id": row_id}, sid) for row_id, sid in session.execute(added)]
+        for owner, recording_sid in found:
             try:
                 with session.begin_nested():
                     session.add(RecordingFile(
-                        report_id=report_id, recording_sid=recording_sid,
+                        **owner, recording_sid=recording_sid,
                         state=RecordingState.AT_TWILIO.value, attempts=0, queued_at=now,
                         next_attempt_at=now))
                 queued += 1
@@ -106,11 +120,11 @@ def queue_confirmed(context: FetchContext, since: datetime | None) -> int:
 def _claim(context: FetchContext, row_id: int) -> RecordingFile | None:
     now = context.clock()
     with context.sessions.begin() as session:
-        claimed = session.execute(
+        claimed = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row_id,
                    or_(RecordingFile.lease_until.is_(None), RecordingFile.lease_until < now))
-            .values(lease_until=now + LEASE)).rowcount
+            .values(lease_until=now + LEASE)))
         if not claimed:
             return None
         return session.get(RecordingFile, row_id)
@@ -143,9 +157,10 @@ def fetch_due(context: FetchContext, *, sweep: bool = False, limit: int = 20) ->
 
 def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary) -> bool:
     with context.sessions() as session:
-        report = session.get(Report, row.report_id)
-        expected_seconds = report.recording_seconds if report else None
-        campaign = context.campaigns.by_id.get(report.campaign_id or "") if report else None
+        owner = (session.get(Report, row.report_id) if row.report_id is not None
+                 else session.get(ReportAddition, row.addition_id))
+        expected_seconds = owner.recording_seconds if owner else None
+        campaign = context.campaigns.by_id.get(owner.campaign_id or "") if owner else None
     if campaign is None or campaign.id not in local_campaign_ids(context.campaigns,
                                                                  context.clock()):
         # No longer configured, kept at Twilio now, or past its purge date: leave it.
@@ -181,7 +196,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
     now = context.clock()
     with context.sessions.begin() as session:
         # Only a row still waiting: the retention purge may have come meanwhile.
-        recorded = session.execute(
+        recorded = rows_changed(session.execute(
             update(RecordingFile)
             .where(RecordingFile.id == row.id, RecordingFile.state.in_(WAITING))
             .values(state=RecordingState.DOWNLOADED.value, downloaded_at=now,
@@ -189,7 +204,7 @@ def _bring_home(context: FetchContext, row: RecordingFile, summary: FetchSummary
                     size_bytes=len(audio), duration_ms=round(seconds * 1000), sha256=digest,
                     disguise=mode, original_file=original, disguised_file=disguised,
                     disguised_sha256=disguised_digest,
-                    key_id=context.store.keyring.current.id)).rowcount
+                    key_id=context.store.keyring.current.id)))
     if not recorded:
         for name in written:
             context.store.shred(name)

@@ -21,11 +21,11 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign, Campaigns
 from db import audit
-from db.console_models import ReportActivity
-from db.models import Call, Report
+from db.models import Call, Report, ReportAddition
 from db.recording_models import LegalHold, RecordingFile, RecordingState
-from ivr.campaign import Campaign, Campaigns
+from db.user_models import ReportActivity
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi, TwilioFailure
 
@@ -76,7 +76,51 @@ def _plan(session: Session, campaign: Campaign) -> tuple[CampaignPurge, list[int
         ReportActivity.report_id.in_(unheld), ReportActivity.body.is_not(None))) or 0) + (
         session.scalar(select(func.count()).select_from(Report).where(
             Report.id.in_(unheld), Report.follow_up_reason.is_not(None))) or 0)
+    purge.recordings += len(_additions_at_twilio(session, cid))
     return purge, recording_reports
+
+
+def _additions_at_twilio(session: Session, campaign_id: str) -> list[tuple[int, str]]:
+    """Messages callers added (by ringing back) not purged yet, except those of reports on
+    legal hold. A purged one has no URL left."""
+    held = exists().where(LegalHold.report_id == ReportAddition.report_id)
+    return [(row_id, sid) for row_id, sid in session.execute(
+        select(ReportAddition.id, ReportAddition.recording_sid).where(
+            ReportAddition.campaign_id == campaign_id, ReportAddition.recording_sid.is_not(None),
+            ReportAddition.recording_url.is_not(None), ~held))]
+
+
+def _purge_additions(sessions: sessionmaker[Session], store: RecordingStore,
+                     twilio: RecordingsApi | None, campaign_id: str, now: datetime) -> int:
+    """Shred added messages here and delete them at Twilio; returns how many Twilio copies
+    are still there (tried again next run)."""
+    with sessions() as session:
+        waiting = _additions_at_twilio(session, campaign_id)
+    pending = 0
+    for row_id, sid in waiting:
+        with sessions.begin() as session:
+            row = session.scalar(select(RecordingFile).where(RecordingFile.addition_id == row_id))
+            at_twilio = row is None or row.deleted_at is None
+            if row is not None:
+                for name in (row.original_file, row.disguised_file):
+                    if name:
+                        store.shred(name)
+                row.state, row.purged_at = RecordingState.PURGED.value, row.purged_at or now
+                row.original_file = row.disguised_file = None
+                row.next_attempt_at = row.lease_until = None
+        if at_twilio:
+            try:
+                if twilio is None:
+                    raise TwilioFailure("TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN not set")
+                twilio.delete(sid)
+            except TwilioFailure:
+                pending += 1
+                continue
+        with sessions.begin() as session:
+            # No URL: nothing is left to fetch (the length and time stay for the figures).
+            session.execute(update(ReportAddition).where(ReportAddition.id == row_id)
+                            .values(recording_url=None))
+    return pending
 
 
 def plan(sessions: sessionmaker[Session], campaigns: Campaigns, now: datetime
@@ -95,6 +139,7 @@ def purge(sessions: sessionmaker[Session], campaigns: Campaigns, store: Recordin
         with sessions() as session:
             result, report_ids = _plan(session, campaign)
         result.twilio_pending = _purge_recordings(sessions, store, twilio, report_ids, now)
+        result.twilio_pending += _purge_additions(sessions, store, twilio, campaign.id, now)
         result.recordings -= result.twilio_pending
         with sessions.begin() as session:
             _clear_callers(session, campaign.id)
@@ -120,6 +165,14 @@ def _clear_callers(session: Session, campaign_id: str) -> None:
     session.execute(update(Report).where(Report.id.in_(unheld),
                                          Report.follow_up_reason.is_not(None))
                     .values(follow_up_reason=None).execution_options(synchronize_session=False))
+    # The team's reply to the caller goes with the notes (when it was heard stays).
+    session.execute(update(Report).where(Report.id.in_(unheld), Report.reply_text.is_not(None))
+                    .values(reply_text=None).execution_options(synchronize_session=False))
+    # A message whose reference matched nothing keeps that reference only until the purge.
+    session.execute(update(ReportAddition).where(
+        ReportAddition.campaign_id == campaign_id, ReportAddition.report_id.is_(None),
+        ReportAddition.reference.is_not(None)).values(reference=None)
+        .execution_options(synchronize_session=False))
 
 
 def _purge_recordings(sessions: sessionmaker[Session], store: RecordingStore,

@@ -48,9 +48,9 @@ from email.message import EmailMessage
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaign.model import Campaign, Campaigns
 from db import deliveries
 from db.report_models import DailyReport, DeliveryState
-from ivr.campaign import Campaign, Campaigns
 from reports.figures import campaign_figures
 from reports.mail import SmtpSettings, build_message, send_message
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from campaign.calendar import local_midnight
+from campaign.model import Campaigns
 from db.models import Call
 from db.queries import Window, iter_calls
-from ivr.campaign import Campaigns
-from reports.figures import local_midnight
 
 UTC_ZONE = ZoneInfo("UTC")  # calls to no campaign are counted by UTC days
 
@@ -54,6 +54,13 @@ def call_record(call: Call, campaigns: Campaigns) -> dict[str, Any]:
             "recording_seconds": report.recording_seconds,
             "follow_up": report.follow_up,
             "in_scope": report.in_scope,
+            "additions": [{
+                "recording_sid": addition.recording_sid,
+                "recording_url": addition.recording_url,
+                "recording_seconds": addition.recording_seconds,
+                "at": _local(addition.at, zone),
+            } for addition in report.additions if addition.recording_status == "completed"],
+            "reply_heard_at": _local(report.reply_heard_at, zone),
         } for report in call.reports],
     }
 

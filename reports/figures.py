@@ -16,20 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from campaign.calendar import day_bounds
+from campaign.model import Campaign
 from db import figures, tallies
 from db.followup import (
     FOLLOW_UPS,
 )
 from db.models import Call, Report
 from db.outcomes import REFUSALS, CallOutcome
-from ivr.campaign import Campaign
 
 FOLLOW_UP_STATES = tuple(state.value for state in FOLLOW_UPS)
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
@@ -179,15 +180,6 @@ def _figures_json(figures: Figures) -> dict[str, Any]:
             "feedback": figures.follow_up.overdue_feedback,
         }},
     }
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The UTC instant at which `day` begins in `zone`."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    return local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone)
 
 
 def hour_ranges(day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime, int]]:

@@ -23,6 +23,7 @@ OUTCOME_LABELS = {
     "reported": "made a report",
     "referred": "referred elsewhere",
     "transferred": "put through to the duty officer",
+    "followed_up": "followed a report up",
     "abandoned": "hung up before reporting",
     "in_progress": "still on the line",
     "closed_hours": "turned away: outside the hours",

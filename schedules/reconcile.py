@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import partial
 
 import requests
 from sqlalchemy.orm import Session, sessionmaker
@@ -179,5 +180,5 @@ def _reconcile_recordings(sessions: sessionmaker[Session],
                     reference=report.reference, category=None, subject=None,
                     recording_sid=found.sid, recording_url=None,
                     recording_seconds=found.duration, recording_status="completed",
-                    new_reference=lambda known=report.reference: known)
+                    new_reference=partial(str, report.reference))
                 summary.recordings_found += 1

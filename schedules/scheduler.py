@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from ivr.campaign import Campaign, Campaigns
+from campaign.model import Campaign, Campaigns
 from reports.delivery import (
     REPORT_DAYS_AFTER_CLOSE,
     DeliveryContext,

@@ -14,52 +14,29 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, Engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from campaign.loader import load_campaigns
+from campaign.model import Campaigns
 from db.engine import make_engine
 from db.migrate import upgrade
-from db.models import Base
+from db.schema import metadata
 from hotline.app import create_app
 from hotline.settings import Settings
 from hotline.simulator import CallResult, CallSimulator, FlaskTransport, ScriptedCaller
-from ivr.campaign import Campaigns, load_campaigns
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED_CAMPAIGNS = ROOT / "campaigns"
-SEED_NUMBER = "+862087756920"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-AUTH_TOKEN = "12345678901234567890123456789012"
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-# A database that is never there: nothing listens on port 1.
-UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
-REQUIRE_ALL = os.environ.get("HOTLINE_REQUIRE_ALL") == "1"
-
-
-# --- time ------------------------------------------------------------------------------------
-
-class FakeClock:
-    """The one injected clock, set to any moment by a test."""
-
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.now = moment or datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set_local(self, text_: str, zone: tzinfo = SHANGHAI) -> None:
-        """'2023-06-01 10:00[:SS]' in `zone` (the seed campaign's by default)."""
-        pattern = "%Y-%m-%d %H:%M:%S" if text_.count(":") == 2 else "%Y-%m-%d %H:%M"
-        self.now = datetime.strptime(text_, pattern).replace(tzinfo=zone).astimezone(UTC)
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.helpers import (
+    AUTH_TOKEN,
+    DEFAULT_PG_URL,
+    REQUIRE_ALL,
+    SEED_CAMPAIGNS,
+    SEED_NUMBER,
+    FakeClock,
+)
 
 
 @pytest.fixture
@@ -168,7 +145,7 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
     yield found
     # Each test starts from an empty (but migrated) database.
     with found.begin() as connection, _deletes_allowed(connection):
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))
 
 

@@ -21,11 +21,13 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from campaign.model import Campaign, Campaigns, Route
 from db.calllog import CallKey
-from ivr import fallback, flow
-from ivr.campaign import Campaign, Campaigns, Route
+from ivr import fallback, flow, followup
 from ivr.gate import check_gate
-from ivr.references import ReferencesExhausted
+from ivr.records import StepRecord
+from ivr.references import ReferencesExhausted, new_reference
+from ivr.state import BadState, CallState, Links
 from journal import Journal, JournalUnavailable, facts
 from webhooks.params import BadRequest, call_key, call_sid, e164, small_int
 from webhooks.signature import is_signed
@@ -51,6 +53,9 @@ class WebhookContext:
     public_url: str | None = None
     after_append: Callable[[], None] | None = None  # wakes the writer (or drains, in tests)
     on_journal_error: Callable[[str], None] | None = None
+    # The one read on the webhook path: a follow-up's report and the calling number's
+    # wrong references today (hotline/followup_lookup.py). Raises when it cannot read.
+    look_up: Callable[[Campaign, followup.LookupRequest, CallKey], followup.Lookup] | None = None
 
 
 def init_app(app: Flask, context: WebhookContext) -> None:
@@ -59,17 +64,18 @@ def init_app(app: Flask, context: WebhookContext) -> None:
 
 
 def _context() -> WebhookContext:
-    return current_app.extensions["hotline.webhooks"]
+    context: WebhookContext = current_app.extensions["hotline.webhooks"]
+    return context
 
 
 def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _links(context: WebhookContext) -> flow.Links:
+def _links(context: WebhookContext) -> Links:
     if context.public_url:
-        return flow.Links(context.public_url.rstrip("/") + PREFIX)
-    return flow.Links(request.script_root + PREFIX)
+        return Links(context.public_url.rstrip("/") + PREFIX)
+    return Links(request.script_root + PREFIX)
 
 
 class JournalFailed(Exception):
@@ -98,7 +104,7 @@ def _line_problem(campaign: Campaign | None, failed: fallback.FailedStep) -> Voi
     try:
         reference = context.make_reference()
     except (JournalUnavailable, ReferencesExhausted):
-        reference = flow.new_reference()
+        reference = new_reference()
     return fallback.line_problem(campaign, failed, _links(context), reference)
 
 
@@ -139,8 +145,8 @@ def _bad_request(exc: BadRequest) -> tuple[str, int]:
     return f"bad request: {exc}", 400
 
 
-@bp.errorhandler(flow.BadState)
-def _bad_state(exc: flow.BadState) -> tuple[str, int] | Response:
+@bp.errorhandler(BadState)
+def _bad_state(exc: BadState) -> tuple[str, int] | Response:
     if request.endpoint == "twilio.step":
         # A signed step whose state no longer fits (the campaign file changed mid-call):
         # a caller is on the line, so apologise rather than leave Twilio's error message.
@@ -197,10 +203,11 @@ def step(name: str) -> Response:
     context, now, campaign, key = _incoming()
     if campaign is None:
         return _twiml(flow.technical_problem(None))
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
+    lookup = _look_up(context, campaign, name, state, key)
     try:
         reply = flow.handle_step(name, campaign, state, request.form.to_dict(), _links(context),
-                                 context.make_reference)
+                                 context.make_reference, lookup=lookup)
     except (JournalUnavailable, ReferencesExhausted) as exc:
         log.error("no reference could be made at step/%s: %s", name, exc)
         return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
@@ -208,9 +215,10 @@ def step(name: str) -> Response:
     if not _journal(facts.STEP, key, now, step_no=record.step_no, step=record.step,
                     result=record.result, digits=record.digits,
                     language=record.language or state.language or None,
+                    chose_category=record.chose_category,
                     referred=record.referred, transferred=record.transferred,
                     report=asdict(record.report) if record.report else None,
-                    **_due_days(campaign)):
+                    **_followup_fields(record), **_due_days(campaign)):
         return _twiml(_line_problem(campaign, fallback.FailedStep(state.language, state.step_no)))
     return _twiml(reply.twiml)
 
@@ -224,7 +232,14 @@ def recording() -> tuple[str, int]:
     if campaign is None:
         raise BadRequest("the recording callback names no known campaign")
     key = call_key(request.form, campaign.id)
-    state = flow.CallState.from_query(request.args)
+    state = CallState.from_query(request.args)
+    if state.after == followup.FOLLOW:
+        addition = followup.addition_of(state, request.form.to_dict())
+        if addition.recording_status != "completed" or not addition.recording_sid:
+            return "", 204
+        if not _journal(facts.RECORDING, key, now, addition=asdict(addition)):
+            raise JournalFailed
+        return "", 204
     report = flow.recording_report(campaign, state, request.form.to_dict())
     if report.recording_status != "completed" or not report.recording_sid:
         return "", 204  # no audio (an empty recording): nothing to keep
@@ -270,9 +285,33 @@ def fallback_url() -> Response:
         reference = ""
     failed = fallback.FailedStep.from_error_url(error_url)
     return _twiml(fallback.line_problem(campaign, failed, _links(context),
-                                        reference or flow.new_reference()))
+                                        reference or new_reference()))
 
 
 def _due_days(campaign: Campaign) -> dict[str, int | None]:
     return {"acknowledge_days": campaign.acknowledge_days,
             "feedback_days": campaign.feedback_days}
+
+
+def _look_up(context: WebhookContext, campaign: Campaign, name: str, state: CallState,
+             key: CallKey) -> followup.Lookup | None:
+    """The follow-up step's one bounded read; "unreadable" whatever goes wrong with it."""
+    wanted = followup.lookup_needed(name, state, request.form)
+    if wanted is None:
+        return None
+    if context.look_up is None:
+        return followup.Lookup(available=False)
+    try:
+        return context.look_up(campaign, wanted, key)
+    except Exception as exc:  # the database away, stalled or refusing: the caller goes on
+        log.warning("follow-up lookup failed at step/%s: %s", name, type(exc).__name__)
+        return followup.Lookup(available=False)
+
+
+def _followup_fields(record: StepRecord) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    if record.followup is not None:
+        fields["followup"] = asdict(record.followup)
+    if record.addition is not None:
+        fields["addition"] = asdict(record.addition)
+    return fields

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 import phonenumbers
 
+from campaign.routing import sip_user, to_e164
 from db.calllog import CallKey
-from ivr.routing import sip_user, to_e164
 
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 WITHHELD = {"anonymous", "restricted", "unknown", "private", "unavailable", "blocked"}

@@ -25,5 +25,6 @@ def is_signed(request: Request, auth_token: str, public_url: str | None) -> bool
         return False
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     params = request.form if request.method == "POST" else {}
-    return RequestValidator(auth_token).validate(
+    valid: bool = RequestValidator(auth_token).validate(
         signed_url(request, public_url), params, signature, algorithm)
+    return valid

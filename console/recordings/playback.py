@@ -61,7 +61,13 @@ def local_playback(report: Report, *, original: bool = False) -> Any:
     play it (a campaign without disguise, or a manager's "play original")."""
     row = db().scalar(select(RecordingFile).where(RecordingFile.report_id == report.id))
     campaign = context().campaigns.by_id.get(report.campaign_id or "")
-    reference = report.reference
+    return play_local(row, campaign, report.reference, original=original)
+
+
+def play_local(row: RecordingFile | None, campaign: Any, reference: str, *,
+               original: bool = False, name_as: str | None = None) -> Any:
+    """local_playback for any recording row (a report's, or a message added to it later);
+    `name_as` names the file the browser sees (default: the report's reference)."""
     if row is None or row.state in WAITING:
         if disguised(row, campaign) and not original:
             return refuse("preparing", 409, reference)
@@ -111,7 +117,7 @@ def local_playback(report: Report, *, original: bool = False) -> Any:
 
     headers = {"Content-Type": "audio/wav", "Accept-Ranges": "bytes",
                "Content-Length": str(stop - start), "Cache-Control": "no-store",
-               "Content-Disposition": f'inline; filename="report-{reference}.wav"'}
+               "Content-Disposition": f'inline; filename="report-{name_as or reference}.wav"'}
     if status == 206:
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
     return Response(body(), status=status, headers=headers, direct_passthrough=True)

@@ -3,7 +3,7 @@
 from alembic import context
 
 from db.migrate import include_name
-from db.models import Base
+from db.schema import metadata
 
 config = context.config
 engine = config.attributes["engine"]
@@ -19,7 +19,7 @@ with engine.connect() as connection:
         with connection.begin():
             context.configure(
                 connection=connection,
-                target_metadata=Base.metadata,
+                target_metadata=metadata,
                 # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
                 render_as_batch=sqlite,
                 compare_type=True,

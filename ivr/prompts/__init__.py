@@ -7,6 +7,7 @@ says them.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("cmn", "yue", "en")
+from campaign.voices import SUPPORTED_LANGUAGES
+
 _HERE = Path(__file__).parent
 
 REQUIRED_TEXTS = (
@@ -29,6 +31,10 @@ REQUIRED_TEXTS = (
     "closed_for_good", "postal", "unknown_number", "technical_problem", "every_day",
     "when_today", "when_tomorrow", "when_on", "zone_format",
     "line_problem", "line_problem_message",
+    "menu_followup", "followup_ask", "followup_not_found", "followup_limit",
+    "followup_unreadable", "followup_state_new", "followup_state_handling",
+    "followup_state_referred", "followup_state_closed", "followup_reply",
+    "followup_options", "followup_added",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
 )
@@ -71,7 +77,7 @@ class Prompts:
         template = "time_format_on_the_hour" if moment.minute == 0 else "time_format"
         return str(self.texts[template]).format(hour=hour, minute=moment.minute, meridiem=meridiem)
 
-    def _period_time(self, moment: time) -> str:
+    def _period_time(self, moment: dt.time) -> str:
         """上午8点半, 下午5点半: the part of the day, then a 12-hour clock."""
         period = ""
         for first_hour, word in self.texts["periods"]:
@@ -99,7 +105,7 @@ class Prompts:
         head = ("" if tens == 1 else str(words[tens])) + "十"
         return head + (str(words[ones]) if ones else "")
 
-    def when(self, opening: datetime, today: date) -> str:
+    def when(self, opening: datetime, today: dt.date) -> str:
         """'today at 8:30 a.m.', 'tomorrow at …', or the weekday and date."""
         clock = self.time(opening.time().replace(tzinfo=None))
         day = opening.date()

@@ -31,8 +31,8 @@ from console_helpers import (
 )
 from werkzeug.serving import make_server
 
+from campaign.model import Campaigns
 from console.recordings.media import RecordingMedia
-from ivr.campaign import Campaigns
 
 MEDIA_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})"
                         r"\.mp3$")

@@ -22,6 +22,9 @@ ROUTES = [
     ("POST", "/console/reports/{ref}/status", "calls"),
     ("POST", "/console/reports/{ref}/notes", "calls"),
     ("POST", "/console/reports/{ref}/assignee", "calls"),
+    ("POST", "/console/reports/{ref}/reply", "calls"),
+    ("GET", "/console/additions/unmatched", "calls"),
+    ("GET", "/console/additions/{addition}/audio", "calls"),
     ("POST", "/console/reports/{ref}/original", "original_voice"),
     ("GET", "/console/reports/{ref}/original/audio", "original_voice"),  # after the POST
     ("POST", "/console/reports/{ref}/hold", "legal_hold"),
@@ -40,6 +43,7 @@ POST_DATA = {
     "/console/reports/{ref}/status": {"to": "acknowledged", "expected": "new"},
     "/console/reports/{ref}/notes": {"body": "Called back; caller confirmed the details."},
     "/console/reports/{ref}/assignee": {"assignee": "operator"},
+    "/console/reports/{ref}/reply": {"reply": "We are looking into it.", "language": "cmn"},
     "/console/admin/users/{name}/active": {"active": "1"},
     "/console/account": {"current": PASSWORD},
     "/console/calls/search": {"q": "+8613800138000"},
@@ -60,6 +64,7 @@ def test_every_console_route_is_in_the_matrix(app) -> None:
     listed = {(method, path.split("?")[0].replace("{ref}", "<reference>")
                .replace("{sid}", "<call_sid>").replace("{name}", "<name>")
                .replace("{campaign}", "<campaign_id>").replace("{day}", "<day_text>")
+               .replace("{addition}", "<int:addition_id>")
                .replace("console.css", "<path:filename>"))
               for method, path, _ in ROUTES}
     assert served == listed
@@ -79,7 +84,7 @@ def test_access_matrix(who, app, users, reported_call, engine) -> None:
     wrong = []
     for method, template, rule in ROUTES:
         path = template.format(ref=reference, sid=reported_call.call_sid, name="operator",
-                               campaign="gz-2023", day="2023-06-01")
+                               campaign="gz-2023", day="2023-06-01", addition=1)
         if method == "POST":
             token = csrf_token(client, "/console/login")
             response = client.post(path, data={"csrf_token": token,

@@ -12,9 +12,9 @@ from console_helpers import FAST_HASHER, PASSWORD, post, sign_in
 from sqlalchemy import func, select
 
 from console.accounts import AccountError, add_user, set_active
-from db.console_models import AuditEvent, LoginAttempt, User
 from db.engine import make_session_factory
 from db.models import Report
+from db.user_models import AuditEvent, LoginAttempt, User
 from hotline.cli import main
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from console_helpers import CSRF, FAST_HASHER, PASSWORD, csrf_token, post, sign_in
 from sqlalchemy import select
 
-from db.console_models import AuditEvent, LoginAttempt
+from db.user_models import AuditEvent, LoginAttempt
 from hotline.app import create_app
 
 

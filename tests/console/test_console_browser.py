@@ -20,8 +20,8 @@ import pytest
 from console_helpers import PASSWORD
 from sqlalchemy import select
 
-from db.console_models import AuditEvent
 from db.models import Report
+from db.user_models import AuditEvent
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -232,7 +232,7 @@ def test_report_filters_and_searches_are_not_probed_per_call(engine, backend, pl
 
 def test_search_reads_full_width_digits_check_digits_and_local_numbers(signed_in,
                                                                         place_call) -> None:
-    from ivr.flow import is_valid_reference
+    from ivr.references import is_valid_reference
 
     first = place_call("1", "3", "1", "r30", "2", from_number="+8613912345678")
     place_call("2", "1", "4", "-", "2", from_number="+862087756920")  # a landline of the city

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from console_helpers import sign_in
 from sqlalchemy import select
 
-from db.console_models import AuditEvent, User
+from db.user_models import AuditEvent, User
 from hotline.cli import main
 
 

@@ -22,9 +22,9 @@ from console_helpers import csrf_token, post, sign_in
 from sqlalchemy import select
 
 from db import followup
-from db.console_models import AuditEvent, LoginAttempt
 from db.engine import make_session_factory
 from db.models import Report
+from db.user_models import AuditEvent, LoginAttempt
 from hotline.app import create_app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import UNREACHABLE
+from tests.helpers import UNREACHABLE
 
 
 def test_the_console_says_database_unavailable(app, signed_in) -> None:

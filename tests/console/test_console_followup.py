@@ -10,8 +10,8 @@ from console_helpers import post
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from db.console_models import AuditEvent, ReportActivity
 from db.models import Report
+from db.user_models import AuditEvent, ReportActivity
 from hotline.cli import main
 
 

@@ -8,8 +8,8 @@ from console_helpers import ACCOUNT_SID
 from sqlalchemy import select
 
 from console.recordings.media import RecordingMedia
-from db.console_models import AuditEvent
 from db.models import Report
+from db.user_models import AuditEvent
 
 
 def the_report(engine) -> Report:  # type: ignore[no-untyped-def]

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 from recordings_double import ACCOUNT_SID, AUTH_TOKEN, RecordingsDouble, serve_double
 from speech import fit, have_tools, speak
 from sqlalchemy import select
 
+from campaign.model import Campaigns
 from db.engine import make_session_factory
 from db.models import Report
-from db.recording_models import RecordingFile
-from ivr.campaign import Campaigns
 from recordings.fetch import FetchContext
 from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi
-
-PASSWORD = "correct horse battery staple"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.helpers import PASSWORD, REQUIRE_ALL, csrf_token
 
 
 @pytest.fixture(scope="session")
 def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     missing = have_tools()
     if missing:
-        from conftest import REQUIRE_ALL
-
         if REQUIRE_ALL:
             pytest.fail(missing)
         pytest.skip(missing)
@@ -92,16 +85,6 @@ def reported(place_call, double, speech_wav, engine) -> Callable[..., Reported]:
     return make
 
 
-def row_of(engine, recording_sid: str) -> RecordingFile | None:  # type: ignore[no-untyped-def]
-    with make_session_factory(engine)() as session:
-        return session.scalar(select(RecordingFile).where(
-            RecordingFile.recording_sid == recording_sid))
-
-
-def files_under(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
-
-
 @pytest.fixture
 def signed_in(app, engine, clock):  # type: ignore[no-untyped-def]
     """signed_in("operator" | "manager") → a test client signed in as such a user."""
@@ -126,9 +109,3 @@ def signed_in(app, engine, clock):  # type: ignore[no-untyped-def]
         return client
 
     return make
-
-
-def csrf_token(client, path: str) -> str:  # type: ignore[no-untyped-def]
-    match = CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from ivr.campaign import CampaignError, load_campaign
+from campaign.loader import load_campaign
+from campaign.model import CampaignError
 from tests.helpers import SEED_TOML, write_campaign
 
 

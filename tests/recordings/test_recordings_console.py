@@ -5,12 +5,12 @@ Twilio's copy is played only while the local one is not home."""
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, row_of
 from speech import median_f0, seconds_of, semitones
 from sqlalchemy import select
 
-from db.console_models import AuditEvent
+from db.user_models import AuditEvent
 from recordings.fetch import fetch_due
+from tests.helpers import csrf_token, row_of
 
 
 def audit_lines(engine, action: str) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]

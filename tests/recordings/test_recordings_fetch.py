@@ -8,10 +8,10 @@ import hashlib
 import stat
 import time
 
-from conftest import row_of
 from speech import seconds_of
 
 from recordings.fetch import RETRY_DELAYS, fetch_due
+from tests.helpers import row_of
 
 
 def test_a_recording_comes_home_sealed_then_is_deleted_at_twilio(
@@ -143,7 +143,7 @@ def test_a_campaign_that_keeps_recordings_at_twilio_downloads_nothing(
         reported, fetcher, double, engine, campaigns) -> None:
     from dataclasses import replace
 
-    from ivr.campaign import Campaigns
+    from campaign.model import Campaigns
 
     report = reported(4)
     at_twilio = replace(fetcher, campaigns=Campaigns.of(

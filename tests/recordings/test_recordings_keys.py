@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import row_of
 
 from hotline.cli import main
 from hotline.settings import Settings, SettingsError
@@ -17,6 +16,7 @@ from recordings.fetch import fetch_due
 from recordings.keys import Keyring, new_key_text
 from recordings.sealed import HEADER_SIZE, SEGMENT, SealedError, SealedFile, write_sealed
 from recordings.store import Copy, RecordingStore
+from tests.helpers import row_of
 
 AUDIO = bytes(range(256)) * 1000  # 256 000 bytes: several segments and a short last one
 

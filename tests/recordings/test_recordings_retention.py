@@ -8,16 +8,16 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import csrf_token, row_of
 from recordings_double import ACCOUNT_SID, AUTH_TOKEN
 from sqlalchemy import select
 
-from db.console_models import AuditEvent, ReportActivity
 from db.engine import make_session_factory
 from db.models import Call, Report
+from db.user_models import AuditEvent, ReportActivity
 from hotline.cli import main
 from recordings.fetch import fetch_due
 from reports.figures import campaign_figures
+from tests.helpers import csrf_token, row_of
 
 
 @pytest.fixture

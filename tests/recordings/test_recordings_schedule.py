@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from conftest import row_of
 
+from campaign.model import Campaigns
 from db.engine import make_session_factory
-from ivr.campaign import Campaigns
 from recordings.fetch import fetch_due
 from recordings.retention import purge
 from reports.delivery import DeliveryContext
 from schedules import jobs
 from schedules.scheduler import configure
+from tests.helpers import row_of
 
 
 def _jobs_of(recordings: jobs.RecordingJobs | None, engine, clock) -> dict:  # type: ignore[no-untyped-def,type-arg]

@@ -12,9 +12,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
+from campaign.loader import load_campaign, load_campaigns
+from campaign.model import Campaigns
 from db.engine import make_session_factory
 from db.report_models import DailyReportSchedule
-from ivr.campaign import Campaigns, load_campaign, load_campaigns
 from reports.delivery import DeliveryContext
 from reports.mail import SmtpSettings
 from tests.reports.report_helpers import GZ_RECIPIENTS, MAIL_FROM, Mailbox, free_port

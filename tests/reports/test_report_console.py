@@ -11,9 +11,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from console.accounts import add_user
-from db.console_models import AuditEvent
 from db.engine import make_session_factory
 from db.report_models import DailyReport
+from db.user_models import AuditEvent
 from tests.reports.report_helpers import MAIL_FROM
 
 PASSWORD = "correct horse battery staple"

@@ -12,10 +12,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 from sqlalchemy import inspect, select, text, update
 
+from campaign.model import Campaigns
 from db.engine import make_session_factory
 from db.report_models import DailyReport
 from hotline.cli import main
-from ivr.campaign import Campaigns
 from reports.delivery import (
     MAX_ATTEMPTS,
     RETRY_BACKOFF,

@@ -39,7 +39,8 @@ def test_figures_of_a_day_match_the_calls(place_call, clock, engine, campaigns):
     assert data["turned_away"] == 2
     assert data["outcomes"] == {
         "closed_hours": 2, "not_open_yet": 0, "after_cutoff": 0, "reported": 3,
-        "referred": 2, "transferred": 0, "abandoned": 2, "in_progress": 0}
+        "referred": 2, "transferred": 0, "followed_up": 0, "abandoned": 2,
+        "in_progress": 0}
     assert data["categories"] == {"political": 1, "organisational": 0, "integrity": 2,
                                   "mass": 1, "work": 0, "personal-life": 0}
     assert data["subjects"] == {"city-leadership": 2, "next-level-leaders": 1,

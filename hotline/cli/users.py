@@ -1,0 +1,111 @@
+"""`hotline users`: the console's users."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db.engine import make_session_factory
+from db.user_models import ROLES, User
+from hotline.cli.shared import Failure, open_engine, prepare_database, read_settings
+
+
+@click.group()
+def users() -> None:
+    """Console users (operator, manager, admin)."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Failure("--password-stdin: standard input held no password")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a console user NAME with a role."""
+    from console.accounts import add_user
+
+    engine = _accounts_database()
+    password = _read_password(password_stdin)
+    user = _change(engine, lambda session: add_user(session, name, role, password,
+                                                    at=datetime.now(UTC)))
+    click.echo(f"added {user.name} ({user.role})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List console users: name, role, active or disabled."""
+    from console.accounts import list_users
+
+    engine = _accounts_database()
+    with make_session_factory(engine)() as session:
+        for user in list_users(session):
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.name}\t{user.role}\t{state}")
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable NAME: they are signed out at once and can no longer sign in."""
+    _set_user_active(name, False)
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable NAME again."""
+    _set_user_active(name, True)
+
+
+def _set_user_active(name: str, active: bool) -> None:
+    from console.accounts import set_active
+
+    user = _change(_accounts_database(),
+                   lambda session: set_active(session, name, active, at=datetime.now(UTC)))
+    click.echo(f"{user.name} is {'active' if active else 'disabled'}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+def users_password(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME (signs them out everywhere)."""
+    from console.accounts import reset_password
+
+    engine = _accounts_database()
+    password = _read_password(password_stdin)
+    user = _change(engine, lambda session: reset_password(session, name, password,
+                                                          at=datetime.now(UTC)))
+    click.echo(f"new password set for {user.name}")
+
+
+def _accounts_database() -> Engine:
+    engine = open_engine(read_settings())
+    prepare_database(engine)
+    return engine
+
+
+def _change(engine: Engine, change: Callable[[Session], User]) -> User:
+    """One change to the accounts, in its own transaction; a refusal is one clear line."""
+    from console.accounts import AccountError
+
+    try:
+        with make_session_factory(engine).begin() as session:
+            return change(session)
+    except AccountError as exc:
+        raise Failure(str(exc)) from None
