@@ -104,7 +104,7 @@ def export(session: Session, *, at: datetime, actor: str, target: str,
 def played(session: Session, *, at: datetime, actor: str, reference: str, original: bool,
            address: str | None) -> bool:
     """A recording played (the first request of a play; a player asks for many ranges)."""
-    return _record_once(session, within=PLAY_WINDOW, at=at, actor=actor,
+    return record_once(session, within=PLAY_WINDOW, at=at, actor=actor,
                         action="original_played" if original else "recording_played",
                         target=reference, address=address)
 
@@ -158,7 +158,7 @@ def record(session: Session, *, at: datetime, actor: str, action: str,
     return event
 
 
-def _record_once(session: Session, *, within: timedelta, at: datetime, actor: str,
+def record_once(session: Session, *, within: timedelta, at: datetime, actor: str,
                  action: str, target: str, address: str | None = None) -> bool:
     """Record unless `actor` did `action` on `target` less than `within` ago."""
     recent = session.scalar(select(AuditEvent.id).where(
