@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format bench bench-quick clean
+.PHONY: help run test test-sqlite lint format translations bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,11 @@ lint: $(STAMP) ## ruff, and mypy (strict on the core: campaign, ivr, db, webhook
 
 format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .
+
+translations: $(STAMP) ## the console's catalogues: extract the messages, update zh and en, compile the .mo
+	$(BIN)/pybabel -q extract -F console/babel.cfg -k translated -k translate -o console/translations/messages.pot .
+	$(BIN)/pybabel -q update -i console/translations/messages.pot -d console/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d console/translations
 
 bench: $(STAMP) ## benchmarks: whole calls against a bare endpoint, growth to a million calls, targets (docs/performance.md)
 	$(BIN)/python -m bench

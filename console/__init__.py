@@ -12,18 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign.model import Campaigns
 from console.accounts import DEFAULT_HASHER
-from console.media import RecordingMedia
+from console.i18n import init_babel
+from console.recordings.media import RecordingMedia
 from recordings.store import RecordingStore
 
 PREFIX = "/console"
 csrf = CSRFProtect()
+# Every feature module adds its pages to this one blueprint, so that they share the
+# hooks of console/hooks.py: sign-in, CSRF check, language and security headers.
+bp = Blueprint("console", __name__, url_prefix=PREFIX, template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
 
 @dataclass
@@ -42,20 +47,26 @@ class ConsoleContext:
     # The recordings brought home (recordings/); None: only Twilio's copies are played.
     recordings: RecordingStore | None = None
 
-    def __post_init__(self) -> None:
-        if self.writers is None:
-            self.writers = self.sessions
+    @property
+    def write_sessions(self) -> sessionmaker[Session]:
+        return self.writers if self.writers is not None else self.sessions
 
 
 def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> None:
     """Register the console; `https`: the site is served over https (Secure cookies)."""
-    from console import (
+    # Each module adds its pages to `bp` when imported.
+    from console import (  # noqa: F401
+        admin,
         auth,
-        daily_reports,  # noqa: F401  (adds its pages to views.bp)
-        followup_reply,  # noqa: F401  (likewise)
-        recording_pages,  # noqa: F401  (likewise)
-        views,
+        calls,
+        daily_reports,
+        followup,
+        followup_reply,
+        hooks,
+        session,
+        stats,
     )
+    from console.recordings import pages  # noqa: F401
 
     app.extensions["hotline.console"] = context
     app.config.update(
@@ -71,10 +82,11 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         WTF_CSRF_SSL_STRICT=https,
     )
     csrf.init_app(app)
+    init_babel(app)
     manager = LoginManager()
     manager.login_view = "console.sign_in"
     manager.login_message = ""
     manager.session_protection = "basic"
     manager.user_loader(auth.load_user)
     manager.init_app(app)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(bp)

@@ -28,7 +28,6 @@ DEFAULT_HASHER = PasswordHasher()
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing a megabyte of "password" is a cheap way to burn our CPU
-UNKNOWN_ACTOR = "?"  # the audit log's actor for a sign-in under a name that is no user
 
 
 class AccountError(ValueError):
@@ -69,8 +68,7 @@ def add_user(session: Session, name: str, role: str, password: str, *, at: datet
                 session_token=secrets.token_hex(16), created_at=at, password_changed_at=at)
     session.add(user)
     session.flush()
-    audit.record(session, at=at, actor=actor, action="user_added", target=name,
-                 detail=f"role {role}", address=address)
+    audit.user_added(session, at=at, actor=actor, name=name, role=role, address=address)
     return user
 
 
@@ -98,9 +96,8 @@ def set_active(session: Session, name: str, active: bool, *, at: datetime,
         # A new token ends every session the user has open.
         user.session_token = secrets.token_hex(16)
         session.flush()
-        audit.record(session, at=at, actor=actor,
-                     action="user_enabled" if active else "user_disabled",
-                     target=user.name, address=address)
+        audit.user_active(session, at=at, actor=actor, name=user.name, active=active,
+                          address=address)
     return user
 
 
@@ -131,12 +128,11 @@ def sign_in(writers: sessionmaker[Session], name: str, password: str, *, address
     with writers.begin() as session:
         user = session.scalar(select(User).where(User.name == name))
         # Only known names are written into the audit log: anything typed is not.
-        actor = user.name if user is not None else UNKNOWN_ACTOR
+        actor = user.name if user is not None else audit.UNKNOWN
         throttle = logins.check(session, name, address, at, exclude=attempt)
         if throttle.refused:
             if logins.finish_throttled(session, attempt, name, address, at):
-                audit.record(session, at=at, actor=actor, action="sign_in_throttled",
-                             address=address)
+                audit.sign_in_throttled(session, at=at, actor=actor, address=address)
             return SignIn(None, throttled_until=throttle.until)
     stored = user.password_hash if user else _dummy_hash(hasher)
     ok = _verify(hasher, stored, password[:MAX_PASSWORD])
@@ -145,19 +141,18 @@ def sign_in(writers: sessionmaker[Session], name: str, password: str, *, address
             logins.finish_attempt(session, attempt, logins.FAILED)
             reason = ("unknown user" if user is None else
                       "account disabled" if not user.active else "wrong password")
-            audit.record(session, at=at, actor=actor, action="sign_in_failed",
-                         detail=reason, address=address)
+            audit.sign_in_failed(session, at=at, actor=actor, reason=reason, address=address)
             return SignIn(None)
         user = session.get(User, user.id)
         if user is None or not user.active:  # disabled or removed while we hashed
             logins.finish_attempt(session, attempt, logins.FAILED)
-            audit.record(session, at=at, actor=actor, action="sign_in_failed",
-                         detail="account disabled", address=address)
+            audit.sign_in_failed(session, at=at, actor=actor, reason="account disabled",
+                                 address=address)
             return SignIn(None)
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         logins.finish_attempt(session, attempt, logins.OK)
-        audit.record(session, at=at, actor=name, action="sign_in", address=address)
+        audit.sign_in(session, at=at, name=name, address=address)
     return SignIn(user)
 
 
@@ -201,8 +196,7 @@ def change_password(writers: sessionmaker[Session], user_id: int, current: str, 
         # Other browsers signed in with the old password are signed out.
         user.session_token = secrets.token_hex(16)
         session.flush()
-        audit.record(session, at=at, actor=user.name, action="password_changed",
-                     target=user.name, address=address)
+        audit.password_changed(session, at=at, name=user.name, address=address)
     return user
 
 
@@ -214,7 +208,7 @@ def sign_out(session: Session, user_id: int, *, at: datetime, address: str | Non
         return
     user.session_token = secrets.token_hex(16)
     session.flush()
-    audit.record(session, at=at, actor=user.name, action="sign_out", address=address)
+    audit.sign_out(session, at=at, name=user.name, address=address)
 
 
 def reset_password(session: Session, name: str, new: str, *, at: datetime,
@@ -227,8 +221,7 @@ def reset_password(session: Session, name: str, new: str, *, at: datetime,
     check_password_rules(new, user.name)
     _set_password(user, new, at, hasher)
     session.flush()
-    audit.record(session, at=at, actor=actor, action="password_reset", target=user.name,
-                 address=address)
+    audit.password_reset(session, at=at, actor=actor, name=user.name, address=address)
     return user
 
 

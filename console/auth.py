@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+SESSION_HOURS = 12  # a sign-in lasts one working day
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,14 @@ def db() -> Session:
     slow work (hashing, network) belongs outside the request's session.
     """
     if "console_db" not in g:
-        factory = context().writers if request.method == "POST" else context().sessions
-        g.console_db = factory()  # type: ignore[misc]
+        factory = context().write_sessions if request.method == "POST" else context().sessions
+        g.console_db = factory()
     return g.console_db
 
 
 def writer() -> Session:
     """A new short write transaction's session (use as `with writer().begin() ...`)."""
-    return context().writers()  # type: ignore[misc]
+    return context().write_sessions()
 
 
 def audit_line(**fields: Any) -> None:
@@ -126,6 +127,6 @@ def requires(permission: str | None = None) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorate

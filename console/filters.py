@@ -125,7 +125,7 @@ def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
     campaign_id = values["campaign"] or None
     if campaign_id and campaign_id not in campaigns.by_id:
         errors.append("err_campaign")
-        campaign_id = values["campaign"] = None  # type: ignore[assignment]
+        campaign_id, values["campaign"] = None, ""
     since = _date(values["since"]) if values["since"] else None
     until = _date(values["until"]) if values["until"] else None
     if (values["since"] and since is None) or (values["until"] and until is None):

@@ -1,7 +1,7 @@
 """Follow-up calls in the console: the team's reply to the caller, the messages a caller
 added, "new information" for the assignee, and messages whose reference matched nothing.
 
-Its routes join views.bp; the call page includes console/_followup.html for each
+Its routes join the console's blueprint; the call page includes console/_followup.html for each
 report. The rules live in db/replies.py and db/additions.py.
 """
 
@@ -14,15 +14,17 @@ from flask import abort, flash, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-import console.followup_words  # noqa: F401  (registers the words)
+from console import bp
 from console.auth import address, context, db, me, requires
+from console.pages import back_to as _back_to
+from console.pages import now as _now
+from console.pages import report_or_404 as _report
+from console.pages import translated as _translate
 from db import audit, replies
 from db.additions import count_unmatched, unmatched_additions
 from db.followup import FollowUpError
 from db.models import Report, ReportAddition
 from db.recording_models import RecordingFile
-
-from console.views import _back_to, _commit, _now, _report, _translate, bp  # isort: skip
 
 MAX_REPLY = replies.MAX_REPLY
 
@@ -46,7 +48,7 @@ def mark_seen(reports: list[Report]) -> None:
     """The call page was opened: the assignee has now seen any new information."""
     if any(r.new_info_at for r in reports):
         replies.seen_by(db(), [r.id for r in reports], me())
-        _commit()
+        db().commit()
 
 
 @bp.post("/reports/<reference>/reply")
@@ -63,7 +65,7 @@ def write_reply(reference: str) -> Any:
         audit.record(db(), at=_now(), actor=current_user.name, action="reply_written",
                      target=reference, detail="replaced" if replaced else "written",
                      address=address())
-        _commit()
+        db().commit()
         flash(_translate("reply_saved"), "ok")
     except FollowUpError as exc:
         db().rollback()
@@ -86,8 +88,7 @@ class _AddedRecording:
 def addition_audio(addition_id: int) -> Any:
     """An added message: the local copy (disguised as the campaign says), else Twilio's
     copy where voices are not disguised, exactly as a report's own recording."""
-    from console.recording_pages import play_local
-    from console.views import twilio_audio
+    from console.recordings.playback import play_local, twilio_playback
 
     addition = db().get(ReportAddition, addition_id)
     if addition is None or addition.recording_sid is None:
@@ -99,7 +100,7 @@ def addition_audio(addition_id: int) -> Any:
     local = play_local(row, campaign, reference, name_as=f"{reference}-added-{addition.id}")
     if local is not None:
         return local
-    return twilio_audio(_AddedRecording(reference, addition.recording_sid,  # type: ignore[arg-type]
+    return twilio_playback(_AddedRecording(reference, addition.recording_sid,  # type: ignore[arg-type]
                                         addition.recording_status))
 
 

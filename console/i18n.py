@@ -1,367 +1,44 @@
-"""The console's words in Chinese (Simplified) and English.
+"""The console's languages, Chinese (Simplified) and English, through Flask-Babel.
 
-One small catalogue, read once. Category and subject labels are not here:
-they come from each campaign file. A key missing from the catalogue shows as
-the key itself, which a test catches.
+The words are gettext catalogues, console/translations/<zh|en>/LC_MESSAGES/messages.po
+(compiled to .mo by `make translations`). Their message ids are short keys
+("nav_calls", "fu_new"); both catalogues translate every one, which a test checks.
+Category and subject labels are not here: they come from each campaign file.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from flask import Flask, g
+from flask_babel import Babel, gettext
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
-
-_OUTCOMES = {
-    "closed_hours": ("非接听时间", "outside hours"),
-    "not_open_yet": ("尚未开通", "not open yet"),
-    "after_cutoff": ("已过截止日期", "after the cutoff"),
-    "unknown_number": ("未知号码", "unknown number"),
-    "reported": ("已举报", "reported"),
-    "referred": ("已转告", "referred"),
-    "transferred": ("已转值班员", "put through"),
-    "followed_up": ("查询跟进", "followed up"),
-    "abandoned": ("中途挂断", "abandoned"),
-    "in_progress": ("通话中", "in progress"),
-}
-_FOLLOW_UPS = {
-    "new": ("新", "new"),
-    "acknowledged": ("已确认收悉", "acknowledged"),
-    "in_review": ("核查中", "in review"),
-    "referred": ("已移交", "referred"),
-    "closed": ("已办结", "closed"),
-}
-_ACTIONS = {
-    "sign_in": ("登录", "signed in"),
-    "sign_in_failed": ("登录失败", "sign-in failed"),
-    "sign_in_throttled": ("登录被限制", "sign-in throttled"),
-    "sign_out": ("退出", "signed out"),
-    "password_changed": ("修改密码", "password changed"),
-    "recording_played": ("播放录音", "recording played"),
-    "export": ("导出", "export"),
-    "status_changed": ("更改状态", "status changed"),
-    "assigned": ("指派", "assigned"),
-    "note_added": ("添加备注", "note added"),
-    "user_added": ("添加用户", "user added"),
-    "user_disabled": ("停用用户", "user disabled"),
-    "user_enabled": ("启用用户", "user enabled"),
-    "password_reset": ("重设密码", "password reset"),
-    "report_sent": ("重发日报", "daily report re-sent"),
-    "original_opened": ("打开原声", "original voice opened"),
-    "original_played": ("播放原声", "original voice played"),
-    "legal_hold_placed": ("设置法律保全", "legal hold placed"),
-    "legal_hold_released": ("解除法律保全", "legal hold released"),
-    "retention_purged": ("按保存期限清除", "purged (retention)"),
-    "recordings_rekeyed": ("录音更换密钥", "recordings re-keyed"),
-}
-
-CATALOGUE: dict[str, tuple[str, str]] = {
-    "app": ("举报热线控制台", "Hotline console"),
-    "nav": ("导航", "Navigation"),
-    "nav_calls": ("来电记录", "Calls"),
-    "nav_stats": ("统计", "Statistics"),
-    "nav_users": ("用户", "Users"),
-    "nav_campaigns": ("热线活动", "Campaigns"),
-    "nav_audit": ("审计日志", "Audit log"),
-    "nav_account": ("我的账户", "My account"),
-    "sign_in": ("登录", "Sign in"),
-    "sign_out": ("退出", "Sign out"),
-    "user_name": ("用户名", "User name"),
-    "password": ("密码", "Password"),
-    "login_missing": ("请输入用户名和密码。", "Enter your user name and password."),
-    "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
-    "login_throttled": ("登录失败次数过多，请在 {until} 之后再试。",
-                        "Too many failed sign-ins. Try again after {until}."),
-    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})."),
-    "change_password": ("修改密码", "Change password"),
-    "pw_current": ("当前密码", "Current password"),
-    "pw_new": ("新密码（至少10个字符）", "New password (at least 10 characters)"),
-    "pw_confirm": ("再次输入新密码", "New password again"),
-    "pw_missing": ("请填写所有密码栏。", "Fill in every password field."),
-    "pw_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
-    "pw_changed": ("密码已修改。", "Your password has been changed."),
-    "acc_wrong_password": ("当前密码错误。", "The current password is wrong."),
-    "acc_password_short": ("密码至少需要10个字符。", "A password needs at least 10 characters."),
-    "acc_password_long": ("密码太长。", "The password is too long."),
-    "acc_password_is_name": ("密码不能与用户名相同。",
-                             "The password must not be the user name."),
-    "acc_password_same": ("新密码与旧密码相同。", "The new password is the same as the old one."),
-    "acc_bad_name": ("用户名须为2至64个小写字母、数字或 . _ -。",
-                     "A user name is 2 to 64 lowercase letters, digits, '.', '_' or '-'."),
-    "acc_bad_role": ("角色无效。", "Unknown role."),
-    "acc_exists": ("该用户名已存在。", "There is already a user with that name."),
-    "acc_no_user": ("没有该用户。", "No such user."),
-    "acc_missing": ("请填写所有栏目。", "Fill in every field."),
-    "acc_self_disable": ("不能停用自己的账户。", "You cannot disable your own account."),
-    "acc_last_admin": ("不能停用最后一个启用的管理员。",
-                       "The last active administrator cannot be disabled."),
-    "acc_throttled": ("密码错误次数过多，请十五分钟后再试。",
-                      "Too many wrong passwords; try again in fifteen minutes."),
-    "err_search_gone": ("该搜索已过期，请重新输入。", "That search has expired; type it again."),
-    "err_bad_filter": ("筛选条件无效，已忽略。", "A filter was not valid and was ignored."),
-    "role": ("角色", "Role"),
-    "role_operator": ("接线员", "operator"),
-    "role_manager": ("主管", "manager"),
-    "role_admin": ("管理员", "administrator"),
-    "state": ("状态", "State"),
-    "active": ("启用", "active"),
-    "disabled": ("已停用", "disabled"),
-    "enable": ("启用", "Enable"),
-    "disable": ("停用", "Disable"),
-    "add_user": ("添加用户", "Add a user"),
-    "initial_password": ("初始密码（至少10个字符）", "Initial password (at least 10 characters)"),
-    "user_added": ("已添加用户 {name}。", "User {name} added."),
-    "user_enabled": ("已启用用户 {name}。", "User {name} enabled."),
-    "user_disabled": ("已停用用户 {name}，其登录已失效。",
-                      "User {name} disabled and signed out."),
-    "find_label": ("按受理编号查找", "Find by reference"),
-    "find_placeholder": ("8位编号", "8 digits"),
-    "find_button": ("查找", "Find"),
-    "find_none": ("没有编号为 {reference} 的举报。", "No report has the reference {reference}."),
-    "search": ("搜索", "Search"),
-    "search_placeholder": ("受理编号或来电号码", "reference or caller's number"),
-    "campaign": ("热线活动", "Campaign"),
-    "since": ("起始日期", "From"),
-    "until": ("截止日期", "To"),
-    "outcome": ("结果", "Outcome"),
-    "category": ("类别", "Category"),
-    "categories": ("类别", "Categories"),
-    "subject": ("反映对象", "Concerning"),
-    "subjects": ("反映对象", "Concerning"),
-    "follow_up": ("跟进状态", "Follow-up"),
-    "scope": ("受理范围", "Scope"),
-    "scope_in": ("受理范围内", "within the scope"),
-    "scope_out": ("不属受理范围（转交）", "out of scope (to pass on)"),
-    "mine": ("只看指派给我的", "Only mine"),
-    "any": ("全部", "any"),
-    "all": ("全部", "All"),
-    "apply": ("筛选", "Filter"),
-    "reset": ("清除", "Clear"),
-    "export_csv": ("导出 CSV", "Export CSV"),
-    "counts": ("按结果统计", "Counts per outcome"),
-    "started": ("来电时间", "Started"),
-    "ended": ("结束时间", "Ended"),
-    "caller": ("来电号码", "Caller"),
-    "dialled": ("拨打号码", "Dialled"),
-    "duration": ("时长", "Duration"),
-    "language": ("语言", "Language"),
-    "reports": ("举报", "Reports"),
-    "report": ("举报", "Report"),
-    "pages": ("翻页", "Pages"),
-    "newer": ("较新", "Newer"),
-    "newest": ("最新", "Newest"),
-    "older": ("较早", "Older"),
-    "no_calls": ("没有符合条件的来电。", "No calls match."),
-    "overdue": ("已逾期", "overdue"),
-    "overdue_ack": ("确认收悉已逾期", "acknowledgement overdue"),
-    "overdue_feedback": ("反馈已逾期", "feedback overdue"),
-    "err_campaign": ("没有该热线活动，已忽略。", "No such campaign; ignored."),
-    "err_date": ("日期格式应为 年-月-日（1900 至 9000 年），已忽略。",
-                 "Dates are YYYY-MM-DD, years 1900 to 9000; ignored."),
-    "err_date_order": ("截止日期早于起始日期，已忽略。",
-                       "The end date is before the start; ignored."),
-    "err_search": ("请输入8位受理编号或电话号码。",
-                   "Enter an 8-digit reference or a telephone number."),
-    "call": ("来电", "Call"),
-    "call_sid": ("通话编号", "Call SID"),
-    "timeline": ("通话过程", "Timeline"),
-    "key": ("按键", "key"),
-    "ev_ended": ("通话结束（{status}）", "call ended ({status})"),
-    "ev_menu": ("接通，播放主菜单", "answered: main menu"),
-    "ev_language_menu": ("接通，播放语言选择", "answered: language menu"),
-    "ev_closed_hours": ("非接听时间，已告知接听时间并挂断",
-                        "outside the hours: told the hours, hung up"),
-    "ev_not_open_yet": ("热线尚未开通，已告知并挂断", "not open yet: told so, hung up"),
-    "ev_after_cutoff": ("已过截止日期，已告知并挂断", "after the cutoff: told so, hung up"),
-    "ev_unknown_number": ("拨打的号码不属于任何热线", "dialled number belongs to no campaign"),
-    "ev_language": ("选择语言：{language}", "chose language: {language}"),
-    "ev_category": ("选择类别：{label}", "chose category: {label}"),
-    "ev_subject": ("选择反映对象：{label}", "chose subject: {label}"),
-    "ev_not_listed": ("事项不在列表中，听取转告说明", "matter not listed: heard the referral"),
-    "ev_operator": ("要求转接值班员", "asked for the duty officer"),
-    "ev_transferred": ("已与值班员通话", "spoke to the duty officer"),
-    "ev_operator_unanswered": ("值班员未接听（{status}），改为留言",
-                               "duty officer did not answer ({status}): offered a message"),
-    "ev_recorded": ("留言已录音，已读出受理编号", "message recorded, reference read out"),
-    "ev_record_empty": ("未录到留言", "no message was recorded"),
-    "ev_another": ("选择继续反映其他事项", "chose to report another matter"),
-    "ev_finish": ("选择结束通话", "chose to finish"),
-    "ev_repeat": ("要求重听", "asked to repeat"),
-    "ev_no_input": ("未按键", "pressed nothing"),
-    "ev_wrong_key": ("按错键", "pressed a wrong key"),
-    "ev_gave_up": ("三次未成功，挂断", "three failed tries, hung up"),
-    "lang_cmn": ("普通话", "Mandarin"),
-    "lang_yue": ("粤语", "Cantonese"),
-    "lang_en": ("英语", "English"),
-    "ack_due": ("确认收悉期限", "Acknowledge by"),
-    "feedback_due": ("反馈期限", "Feedback by"),
-    "acknowledged_on": ("已于 {date} 确认", "acknowledged {date}"),
-    "assignee": ("承办人", "Assigned to"),
-    "nobody": ("未指派", "nobody"),
-    "assign": ("指派", "Assign"),
-    "assigned": ("已指派给 {name}。", "Assigned to {name}."),
-    "assigned_to": ("指派给 {name}", "assigned to {name}"),
-    "reason": ("理由", "Reason"),
-    "reason_label": ("理由（移交或办结时必填）", "Reason (needed to refer or close)"),
-    "recording": ("录音", "Recording"),
-    "recording_length": ("录音时长", "length"),
-    "open_recording": ("在新窗口打开录音", "Open the recording"),
-    "no_recording": ("没有录音。", "No recording."),
-    "no_reports": ("此来电没有举报。", "This call made no report."),
-    "change_status": ("跟进状态", "Follow-up status"),
-    "new_status": ("改为", "Move to"),
-    "save_status": ("保存状态", "Save status"),
-    "add_note": ("添加备注", "Add a note"),
-    "note": ("备注", "Note"),
-    "note_added": ("备注已添加。", "Note added."),
-    "history": ("跟进记录", "History"),
-    "no_history": ("尚无跟进记录。", "Nothing yet."),
-    "fu_changed": ("状态已改为：{status}。", "Status changed to {status}."),
-    "fu_invalid": ("请选择新状态。", "Choose a new status."),
-    "fu_err_stale": ("其他人刚刚更改了此举报的状态，请查看后重试。",
-                     "Someone else changed this report's status meanwhile; check and retry."),
-    "fu_err_not_allowed": ("不能改为该状态。", "The report cannot move to that status."),
-    "fu_err_unknown_status": ("未知状态。", "Unknown status."),
-    "fu_err_reason_required": ("移交或办结须填写理由。", "Referring or closing needs a reason."),
-    "fu_err_too_long": ("内容太长。", "That text is too long."),
-    "fu_err_empty_note": ("备注不能为空。", "A note needs some text."),
-    "fu_err_bad_assignee": ("只能指派给启用的接线员或主管。",
-                            "Reports go to active operators and managers."),
-    "media_title": ("无法播放录音", "The recording cannot be played"),
-    "media_not_configured": ("未配置 Twilio 账户（TWILIO_ACCOUNT_SID 和 "
-                             "TWILIO_AUTH_TOKEN），无法获取录音。",
-                             "Recordings cannot be fetched: TWILIO_ACCOUNT_SID and "
-                             "TWILIO_AUTH_TOKEN are not set."),
-    "media_not_found": ("Twilio 上找不到这段录音（可能已被删除）。",
-                        "Twilio has no such recording (it may have been deleted)."),
-    "media_no_recording": ("此举报没有录音。", "This report has no recording."),
-    "media_unauthorized": ("Twilio 拒绝了控制台的账户凭据，请管理员检查 "
-                           "TWILIO_ACCOUNT_SID 和 TWILIO_AUTH_TOKEN。",
-                           "Twilio refused the console's credentials; an administrator should "
-                           "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."),
-    "media_timeout": ("Twilio 响应超时，请稍后再试。",
-                      "Twilio did not answer in time; try again in a moment."),
-    "media_unreachable": ("无法连接 Twilio，请稍后再试。",
-                          "Twilio cannot be reached; try again in a moment."),
-    "media_upstream": ("Twilio 返回错误，请稍后再试。",
-                       "Twilio answered with an error; try again in a moment."),
-    "media_bad_range": ("请求的录音片段无效。", "That part of the recording does not exist."),
-    # Recordings at rest (console/recording_pages.py, _recording.html).
-    "media_preparing": ("录音正在从 Twilio 取回并进行声音处理，通常一分钟内可以播放。",
-                        "The recording is being brought home and its voice disguised; it "
-                        "can usually be played within a minute."),
-    "media_purged": ("保存期限已过，录音已被清除。",
-                     "The retention period is over: the recording was purged."),
-    "media_no_original": ("未保存原声（此活动只保存变声录音）。",
-                          "No original voice is kept (this campaign keeps only the "
-                          "disguised voice)."),
-    "media_unreadable": ("本地录音无法解密，请管理员检查录音密钥。",
-                         "The local copy cannot be decrypted; an administrator should check "
-                         "the recordings key."),
-    "rec_state": ("录音位置", "Recording kept"),
-    "rec_at_twilio": ("在 Twilio，等待取回", "at Twilio, waiting to come home"),
-    "rec_kept_at_twilio": ("保存在 Twilio（活动设置）", "kept at Twilio (campaign setting)"),
-    "rec_failed": ("取回失败：{reason}（第 {attempts} 次，将于 {next} 重试）",
-                   "download failed: {reason} (attempt {attempts}; next try {next})"),
-    "rec_downloaded": ("已加密保存于本地；Twilio 上的副本待删除",
-                       "encrypted here; the copy at Twilio is yet to be deleted"),
-    "rec_delete_failed": ("Twilio 删除失败：{reason}，将于 {next} 重试",
-                          "deleting at Twilio failed: {reason}; next try {next}"),
-    "rec_deleted": ("已加密保存于本地，Twilio 上已删除", "encrypted here, deleted at Twilio"),
-    "rec_purged": ("已按保存期限清除", "purged (retention period)"),
-    "rec_disguised": ("播放的是变声录音。", "You hear a disguised voice."),
-    "rec_original": ("原声", "Original voice"),
-    "rec_play_original": ("播放原声", "Play the original"),
-    "rec_original_reason": ("播放原声的理由（记入审计日志）",
-                            "Why you need the original voice (written to the audit log)"),
-    "original_needs_reason": ("播放原声须填写理由。", "Playing the original needs a reason."),
-    "original_opened": ("原声已开放 10 分钟，已记入审计日志。",
-                        "The original voice is open for 10 minutes; this is in the audit log."),
-    "hold": ("法律保全", "Legal hold"),
-    "hold_none": ("无；将于 {date} 按保存期限清除", "none; purged on {date} (retention)"),
-    "hold_on": ("{by} 于 {at} 设置：{reason}（清除时跳过）",
-                "placed by {by} on {at}: {reason} (the purge skips it)"),
-    "hold_reason": ("保全理由", "Reason for the hold"),
-    "hold_place": ("设置法律保全", "Place on legal hold"),
-    "hold_release": ("解除法律保全", "Release the hold"),
-    "hold_needs_reason": ("设置法律保全须填写理由。", "A legal hold needs a reason."),
-    "hold_placed": ("已设置法律保全。", "The report is on legal hold."),
-    "hold_released": ("已解除法律保全。", "The legal hold is released."),
-    "purge_date": ("清除日期", "Purged on"),
-    "purge_value": ("{date}（截止后 {days} 天）", "{date} ({days} days after closing)"),
-    "recordings_policy": ("录音", "Recordings"),
-    "policy_local": ("取回本地加密保存，Twilio 上删除",
-                     "brought home, encrypted, deleted at Twilio"),
-    "policy_twilio": ("保存在 Twilio", "kept at Twilio"),
-    "disguise_off": ("不变声", "voice not disguised"),
-    "disguise_playback": ("接线员听变声，主管可听原声", "operators hear a disguised voice"),
-    "disguise_always": ("只保存变声", "only the disguised voice is kept"),
-    "err_csrf_title": ("表单已过期", "The form has expired"),
-    "err_csrf": ("表单缺少或带有过期的安全令牌，未作任何更改。请重新打开页面后再提交。",
-                 "The form's security token was missing or expired, so nothing was changed. "
-                 "Reload the page and try again."),
-    "err_403_title": ("无权访问", "Not allowed"),
-    "err_403": ("您的角色无权打开此页面。", "Your role does not allow this page."),
-    "err_404_title": ("找不到", "Not found"),
-    "err_404": ("没有这个页面或记录。", "There is no such page or record."),
-    "err_db_title": ("数据库暂时无法使用", "Database unavailable"),
-    "err_db": ("通话记录数据库暂时无法访问。热线照常接听，来电内容已保存，"
-               "数据库恢复后即可查看。请稍后刷新。",
-               "The call log's database cannot be reached just now. The line still takes "
-               "calls and keeps what callers say; it shows here once the database is back. "
-               "Please try again in a minute."),
-    "err_405_title": ("不支持的操作", "Not allowed"),
-    "err_405": ("此页面不支持该操作。", "This page does not take that kind of request."),
-    "back": ("返回", "Back"),
-    "to_start": ("返回首页", "Back to the start"),
-    "calls_by_outcome": ("来电（按结果）", "Calls by outcome"),
-    "reports_by_category": ("举报（按类别）", "Reports by category"),
-    "reports_by_follow_up": ("举报（按跟进状态）", "Reports by follow-up"),
-    "no_category": ("无类别（值班员未接听时的留言）",
-                    "no category (messages for the duty officer)"),
-    "show_overdue": ("查看逾期举报", "Show the overdue reports"),
-    "numbers": ("热线号码", "Numbers"),
-    "timezone": ("时区", "Time zone"),
-    "period": ("受理期间", "Period"),
-    "hours": ("接听时间", "Hours"),
-    "languages": ("语言", "Languages"),
-    "due_days": ("跟进期限", "Follow-up deadlines"),
-    "due_days_value": ("{ack} 天内确认收悉，{feedback} 天内反馈",
-                       "acknowledge within {ack} days, feedback within {feedback} days"),
-    "report_to": ("日报收件人", "Daily report to"),
-    "source": ("文件", "File"),
-    "out_of_scope": ("不在受理范围", "out of scope"),
-    "actor": ("操作人", "Who"),
-    "action": ("操作", "What"),
-    "target": ("对象", "On"),
-    "detail": ("详情", "Detail"),
-    "address": ("地址", "Address"),
-    "when": ("时间", "When"),
-    "times_in": ("时间均为 {zone} 时区。", "Times are in {zone}."),
-    "no_events": ("没有记录。", "Nothing recorded."),
-}
-for _key, _pair in _OUTCOMES.items():
-    CATALOGUE[f"out_{_key}"] = _pair
-for _key, _pair in _FOLLOW_UPS.items():
-    CATALOGUE[f"fu_{_key}"] = _pair
-for _key, _pair in _ACTIONS.items():
-    CATALOGUE[f"act_{_key}"] = _pair
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
-def translate(lang: str, key: str | None, default: str | None = None, **values: Any) -> str:
+def init_babel(app: Flask) -> None:
+    """Flask-Babel for the console: the language is the one the request chose."""
+    Babel(app, locale_selector=lambda: g.get("lang", DEFAULT_LANGUAGE),
+          default_translation_directories=str(TRANSLATIONS), configure_jinja=False)
+
+
+def translate(key: str | None, default: str | None = None, **values: Any) -> str:
+    """The message `key` in this request's language; `default` (else the key itself)
+    when no catalogue has it."""
     if key is None:
         return ""
-    pair = CATALOGUE.get(key)
-    if pair is None:
-        return default if default is not None else key
-    text = pair[0] if lang == "zh" else pair[1]
-    return text.format(**values) if values else text
+    text = gettext(key, **values)
+    if text == key and default is not None:
+        return default
+    return text
 
 
 def choose_language(asked: str | None, cookie: str | None, accepted: str | None) -> str:
     """The query string's choice, else the remembered one, else the browser's."""
     for candidate in (asked, cookie, accepted):
-        if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
+        if candidate is not None and candidate in LANGUAGES:
+            return candidate
     return DEFAULT_LANGUAGE
-

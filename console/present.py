@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from campaign.model import Campaign, Campaigns
 from console.i18n import translate
+from db import audit
 from db.models import CallEvent
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -14,13 +15,7 @@ UTC_ZONE = ZoneInfo("UTC")
 LABEL_LANGUAGE = {"zh": "cmn", "en": "en"}
 
 
-def mask_number(number: str | None) -> str:
-    """Only the last four digits, for lists that anyone looking over a shoulder can see."""
-    if not number:
-        return "—"
-    if not number.startswith("+"):
-        return number  # "anonymous": nothing to hide
-    return "•••• " + number[-4:] if len(number) > 4 else "••••"
+mask_number = audit.mask_number  # the audit log's rule: only the last four digits
 
 
 def zone_of(campaigns: Campaigns, campaign_id: str | None) -> ZoneInfo:
@@ -40,35 +35,30 @@ def label(campaign: Campaign | None, kind: str, item_id: str | None, lang: str) 
         return "—"
     if campaign is None:
         return item_id
-    found = (campaign.category_by_id(item_id) if kind == "category"
-             else campaign.subject_by_id(item_id))
-    if found is None:
-        return item_id
-    wanted = LABEL_LANGUAGE.get(lang, "en")
-    return found.label.get(wanted) or found.label.get("en") or next(iter(found.label.values()))
+    return campaign.label(kind, item_id, LABEL_LANGUAGE.get(lang, "en"))
 
 
 def describe_event(event: CallEvent, campaign: Campaign | None, lang: str) -> str:
     """One line of the timeline: what the caller heard and what they pressed."""
     result = event.result or ""
     base, _, extra = result.partition(":")
-    key = f" ({translate(lang, 'key')} {event.digits})" if event.digits else ""
+    key = f" ({translate('key')} {event.digits})" if event.digits else ""
     if base == "category":
-        return translate(lang, "ev_category", label=label(campaign, "category", extra, lang)) + key
+        return translate("ev_category", label=label(campaign, "category", extra, lang)) + key
     if base == "subject":
-        return translate(lang, "ev_subject", label=label(campaign, "subject", extra, lang)) + key
+        return translate("ev_subject", label=label(campaign, "subject", extra, lang)) + key
     if base == "language":
-        return translate(lang, "ev_language", language=translate(lang, f"lang_{extra}")) + key
+        return translate("ev_language", language=translate(f"lang_{extra}")) + key
     if base == "followup" and extra:
         # A follow-up names the report by its id only, never the digits the caller typed.
         kind = "found" if extra.isdigit() else extra.partition(":")[0]
-        text = translate(lang, f"ev_followup_{kind}", report=extra)
-        return text + (" — " + translate(lang, "ev_menu") if extra.endswith(":menu") else "")
+        text = translate(f"ev_followup_{kind}", report=extra)
+        return text + (" — " + translate("ev_menu") if extra.endswith(":menu") else "")
     if base == "operator_unanswered":
-        return translate(lang, "ev_operator_unanswered", status=extra)
-    text = translate(lang, f"ev_{base}", default=result)
+        return translate("ev_operator_unanswered", status=extra)
+    text = translate(f"ev_{base}", default=result)
     if extra == "gave_up":
-        text += " — " + translate(lang, "ev_gave_up")
+        text += " — " + translate("ev_gave_up")
     return text + key
 
 

@@ -1,4 +1,6 @@
-"""The audit log: append a line, read lines back newest first. Nothing else.
+"""The audit log: one named function for each action a user or the command line takes,
+and the lines read back newest first. The console and the command line both write
+through these functions: one name, one wording and one masking rule per action.
 
 A change's line is written in the same transaction as the change, so a change
 that did not happen leaves no line and one that did cannot lose it. Reading
@@ -9,14 +11,15 @@ refuses UPDATE (migration 0003) and DELETE or TRUNCATE (0007) of a line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.user_models import AuditEvent, User
+from ivr.references import is_valid_reference
 
 COMMAND_LINE = "(command line)"
 
@@ -26,6 +29,124 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "passwo
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
            "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited")
 
+
+UNKNOWN = "?"  # the actor of a sign-in under a name that is no user
+PLAY_WINDOW = timedelta(minutes=5)  # range requests of one play within this are one line
+
+
+def mask_number(number: str | None) -> str:
+    """Only the last four digits, for lists that anyone looking over a shoulder can see."""
+    if not number:
+        return "—"
+    if not number.startswith("+"):
+        return number  # "anonymous": nothing to hide
+    return "•••• " + number[-4:] if len(number) > 4 else "••••"
+
+
+# --- the actions, one function each ------------------------------------------------------------
+
+def sign_in(session: Session, *, at: datetime, name: str, address: str | None) -> None:
+    record(session, at=at, actor=name, action="sign_in", address=address)
+
+
+def sign_in_failed(session: Session, *, at: datetime, actor: str, reason: str,
+                   address: str | None) -> None:
+    record(session, at=at, actor=actor, action="sign_in_failed", detail=reason,
+           address=address)
+
+
+def sign_in_throttled(session: Session, *, at: datetime, actor: str,
+                      address: str | None) -> None:
+    record(session, at=at, actor=actor, action="sign_in_throttled", address=address)
+
+
+def sign_out(session: Session, *, at: datetime, name: str, address: str | None) -> None:
+    record(session, at=at, actor=name, action="sign_out", address=address)
+
+
+def password_changed(session: Session, *, at: datetime, name: str,
+                     address: str | None) -> None:
+    record(session, at=at, actor=name, action="password_changed", target=name,
+           address=address)
+
+
+def password_reset(session: Session, *, at: datetime, actor: str, name: str,
+                   address: str | None) -> None:
+    record(session, at=at, actor=actor, action="password_reset", target=name, address=address)
+
+
+def user_added(session: Session, *, at: datetime, actor: str, name: str, role: str,
+               address: str | None) -> None:
+    record(session, at=at, actor=actor, action="user_added", target=name, detail=f"role {role}",
+           address=address)
+
+
+def user_active(session: Session, *, at: datetime, actor: str, name: str, active: bool,
+                address: str | None) -> None:
+    record(session, at=at, actor=actor, action="user_enabled" if active else "user_disabled",
+           target=name, address=address)
+
+
+def export(session: Session, *, at: datetime, actor: str, target: str,
+           filters: Mapping[str, str | None], address: str | None = None) -> None:
+    """An export: what was asked for; a searched number keeps only its last four digits."""
+    shown = []
+    for name, value in filters.items():
+        if not value or name == "s":  # "s": the id of a search kept in the session
+            continue
+        if name == "q" and not is_valid_reference(value):
+            value = mask_number(value)
+        shown.append(f"{name}={value}")
+    record(session, at=at, actor=actor, action="export", target=target,
+           detail=" ".join(shown) or "all calls", address=address)
+
+
+def played(session: Session, *, at: datetime, actor: str, reference: str, original: bool,
+           address: str | None) -> bool:
+    """A recording played (the first request of a play; a player asks for many ranges)."""
+    return record_once(session, within=PLAY_WINDOW, at=at, actor=actor,
+                        action="original_played" if original else "recording_played",
+                        target=reference, address=address)
+
+
+def original_opened(session: Session, *, at: datetime, actor: str, reference: str,
+                    reason: str, address: str | None) -> None:
+    record(session, at=at, actor=actor, action="original_opened", target=reference,
+           detail=reason, address=address)
+
+
+def legal_hold(session: Session, *, at: datetime, actor: str, reference: str, placed: bool,
+               reason: str | None, address: str | None) -> None:
+    record(session, at=at, actor=actor,
+           action="legal_hold_placed" if placed else "legal_hold_released",
+           target=reference, detail=reason or None, address=address)
+
+
+def status_changed(session: Session, *, at: datetime, actor: str, reference: str,
+                   before: str, after: str, address: str | None) -> None:
+    record(session, at=at, actor=actor, action="status_changed", target=reference,
+           detail=f"{before} → {after}", address=address)
+
+
+def note_added(session: Session, *, at: datetime, actor: str, reference: str, note_id: int,
+               address: str | None) -> None:
+    record(session, at=at, actor=actor, action="note_added", target=reference,
+           detail=f"note {note_id}", address=address)
+
+
+def assigned(session: Session, *, at: datetime, actor: str, reference: str,
+             assignee: str | None, address: str | None) -> None:
+    record(session, at=at, actor=actor, action="assigned", target=reference,
+           detail=assignee or "nobody", address=address)
+
+
+def report_sent(session: Session, *, at: datetime, actor: str, campaign_id: str, day: date,
+                state: str, address: str | None) -> None:
+    record(session, at=at, actor=actor, action="report_sent",
+           target=f"{campaign_id} {day.isoformat()}", detail=state, address=address)
+
+
+# --- writing and reading lines -----------------------------------------------------------------
 
 def record(session: Session, *, at: datetime, actor: str, action: str,
            target: str | None = None, detail: str | None = None,
@@ -38,7 +159,7 @@ def record(session: Session, *, at: datetime, actor: str, action: str,
 
 
 def record_once(session: Session, *, within: timedelta, at: datetime, actor: str,
-                action: str, target: str, address: str | None = None) -> bool:
+                 action: str, target: str, address: str | None = None) -> bool:
     """Record unless `actor` did `action` on `target` less than `within` ago."""
     recent = session.scalar(select(AuditEvent.id).where(
         AuditEvent.actor == actor[:64], AuditEvent.action == action,
@@ -74,9 +195,6 @@ def read(session: Session, where: AuditFilter, *, before: tuple[datetime, int] |
                             tuple_(literal(before[0], AuditEvent.at.type), literal(before[1])))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     return session.scalars(query).all()
-
-
-UNKNOWN = "?"  # sign-ins under names that are no user
 
 
 def actors(session: Session) -> list[str]:

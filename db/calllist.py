@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from db import tallies
+from db import figures, tallies
 from db.followup import overdue_clause
 from db.models import Call, Report
 from db.queries import Window, concrete_windows, windows_clause
@@ -67,16 +68,17 @@ def _report_clauses(where: CallFilter) -> list[ColumnElement[bool]]:
     return parts
 
 
-def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True,  # type: ignore[type-arg]
-              ordered: bool = False) -> Select:  # type: ignore[type-arg]
+def _call_clauses(where: CallFilter, *, with_outcome: bool = True, ordered: bool = False
+                  ) -> list[ColumnElement[bool]]:
+    parts: list[ColumnElement[bool]] = []
     if where.windows is not None:
-        query = query.where(windows_clause(where.windows, ordered=ordered))
+        parts.append(windows_clause(where.windows, ordered=ordered))
     if with_outcome and where.outcome:
-        query = query.where(Call.outcome == where.outcome)
+        parts.append(Call.outcome == where.outcome)
     if where.call_ids is not None:
-        query = query.where(Call.id.in_(where.call_ids))
+        parts.append(Call.id.in_(where.call_ids))
     if where.from_numbers:
-        query = query.where(Call.from_number.in_(where.from_numbers))
+        parts.append(Call.from_number.in_(where.from_numbers))
     report_parts = _report_clauses(where)
     if report_parts and where.windows is not None:
         # Reports carry their call's campaign and start: the matching reports are then
@@ -85,8 +87,19 @@ def _filtered(query: Select, where: CallFilter, *, with_outcome: bool = True,  #
     if report_parts:
         # One report must match every report filter (not one report each). One IN over
         # the matching reports, not an EXISTS probed for every call.
-        query = query.where(Call.id.in_(select(Report.call_id).where(*report_parts)))
-    return query
+        parts.append(Call.id.in_(select(Report.call_id).where(*report_parts)))
+    return parts
+
+
+def _call_clause(where: CallFilter, *, with_outcome: bool = True
+                 ) -> ColumnElement[bool] | None:
+    parts = _call_clauses(where, with_outcome=with_outcome)
+    return and_(*parts) if parts else None
+
+
+def _filtered(query: Select[Any], where: CallFilter, *, with_outcome: bool = True,
+              ordered: bool = False) -> Select[Any]:
+    return query.where(*_call_clauses(where, with_outcome=with_outcome, ordered=ordered))
 
 
 def _report_windows(windows: Sequence[Window]) -> ColumnElement[bool]:
@@ -185,9 +198,7 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
             for (outcome, _chose), count in found.items():
                 counts[outcome] = counts.get(outcome, 0) + count
         return counts
-    query = _filtered(select(Call.outcome, func.count()).select_from(Call), where,
-                      with_outcome=False).group_by(Call.outcome)
-    return {outcome: count for outcome, count in session.execute(query)}
+    return figures.calls_by_outcome(session, _call_clause(where, with_outcome=False))
 
 
 def iter_filtered(session: Session, where: CallFilter, batch: int = 1000) -> Iterator[Call]:
@@ -218,34 +229,19 @@ def _unfiltered(where: CallFilter) -> bool:
 def report_figures(session: Session, where: CallFilter, now: datetime) -> ReportFigures:
     """Reports of the filtered calls: per category, per follow-up status, and overdue.
 
-    One grouped query: over the reports alone when nothing is filtered, else over
-    reports joined to their (filtered) calls.
+    From the tallies when only campaigns and dates are filtered; else one grouped query
+    over the reports alone when nothing is filtered, or joined to their filtered calls.
     """
     where = _for_counting(session, where)
     if _by_window_only(where) and not where.outcome:
-        by_category: dict[str | None, int] = {}
-        by_follow_up: dict[str, int] = {}
-        overdue = 0
+        counts = figures.ReportCounts()
         for campaign_ids, window in _tally_windows(where):
-            start, end = (window.start, window.end) if window else (None, None)
-            totals = tallies.report_totals(session, campaign_ids, start, end)
-            for category, count in totals.by["category"].items():
-                by_category[category] = by_category.get(category, 0) + count
-            for state, count in totals.by["follow_up"].items():
-                if state is not None:
-                    by_follow_up[state] = by_follow_up.get(state, 0) + count
-            overdue += tallies.overdue_counts(session, campaign_ids, start, end, now)[2]
-        return ReportFigures(by_category, by_follow_up, overdue)
-    late = case((overdue_clause(now), 1), else_=0)
-    query = select(Report.category, Report.follow_up, func.count(), func.sum(late)) \
-        .group_by(Report.category, Report.follow_up)
-    if not _unfiltered(where):
-        query = _filtered(query.join(Call, Call.id == Report.call_id), where)
-    by_category = {}
-    by_follow_up = {}
-    overdue = 0
-    for category, follow_up, count, late_count in session.execute(query):
-        by_category[category] = by_category.get(category, 0) + count
-        by_follow_up[follow_up] = by_follow_up.get(follow_up, 0) + count
-        overdue += int(late_count or 0)
-    return ReportFigures(by_category, by_follow_up, overdue)
+            counts.add(figures.tallied_report_counts(
+                session, campaign_ids, window.start if window else None,
+                window.end if window else None, now))
+    else:
+        calls = None if _unfiltered(where) else _call_clause(where)
+        counts = figures.report_counts(session, None, now, calls=calls)
+    return ReportFigures(dict(counts.by["category"]),
+                         {state: n for state, n in counts.by["follow_up"].items()
+                          if state is not None and n}, counts.overdue)

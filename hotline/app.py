@@ -14,7 +14,7 @@ from campaign.loader import load_campaigns
 from campaign.model import Campaigns
 from console import ConsoleContext
 from console import init_app as init_console
-from console.media import RecordingMedia
+from console.recordings.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.followup_lookup import FollowUpLookup

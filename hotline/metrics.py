@@ -26,11 +26,12 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from db.models import Call
-from db.report_models import DailyReport
+from db import deliveries as stored_deliveries
+from db import figures
 from ivr.flow import STEPS
 from journal import Journal
 
@@ -83,14 +84,12 @@ class CallLogCollector(Collector):
         deliveries = GaugeMetricFamily(
             "hotline_report_deliveries", "Daily report deliveries by state", labels=["state"])
         try:
-            with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(Call.campaign_id, Call.outcome, func.count())
-                    .group_by(Call.campaign_id, Call.outcome))
-                for campaign, outcome, count in rows:
+            with Session(self.engine) as session:
+                # The figures engine's counts, the same SQL as the console's and the report's.
+                for (campaign, outcome), count in \
+                        figures.calls_by_campaign_and_outcome(session).items():
                     calls.add_metric([campaign or "", outcome], count)
-                for state, count in connection.execute(
-                        select(DailyReport.state, func.count()).group_by(DailyReport.state)):
+                for state, count in stored_deliveries.counts_by_state(session).items():
                     deliveries.add_metric([state], count)
         except SQLAlchemyError:
             count_database_error("metrics")

@@ -41,18 +41,16 @@ import logging
 import os
 import smtplib
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import func, select, true, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign.model import Campaign, Campaigns
-from db.models import Call
-from db.report_models import DailyReport, DailyReportSchedule, DeliveryState
+from db import deliveries
+from db.report_models import DailyReport, DeliveryState
 from reports.figures import campaign_figures
 from reports.mail import SmtpSettings, build_message, send_message
 
@@ -107,9 +105,14 @@ class Attempt:
     early: bool = False  # a manual send before report_time: partial, the row untouched
 
 
+def last_report_day(campaign: Campaign) -> date:
+    """The last local day whose report still goes: REPORT_DAYS_AFTER_CLOSE past `closes`."""
+    return campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE)
+
+
 def reports_wanted(campaign: Campaign, today: date) -> bool:
     """False once the campaign is more than REPORT_DAYS_AFTER_CLOSE days past `closes`."""
-    return today <= campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE)
+    return today <= last_report_day(campaign)
 
 
 def is_scheduled(campaign: Campaign) -> bool:
@@ -153,7 +156,7 @@ def due_days(campaign: Campaign, now: datetime, catch_up_days: int, *,
         first = max(first, first_call)
     if since is not None:
         first = max(first, since)
-    last = min(latest, campaign.closes + timedelta(days=REPORT_DAYS_AFTER_CLOSE))
+    last = min(latest, last_report_day(campaign))
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
@@ -171,19 +174,16 @@ def deliver_due(context: DeliveryContext, campaign_id: str) -> list[Attempt]:
     if not due_days(campaign, now, context.catch_up_days):
         return []  # the cheap case: the retry job asks every few minutes
     zone = campaign.timezone
+    since = _first_run(context, campaign.id, now).astimezone(zone).date()
+    first_call = None
+    if campaign.opens is None:
+        first = deliveries.first_call_at(context.sessions, campaign.id)
+        if first is None:
+            return []  # no call yet: nothing to report
+        first_call = first.astimezone(zone).date()
+    days = due_days(campaign, now, context.catch_up_days, since=since, first_call=first_call)
     with context.sessions() as session:
-        since = _first_run(context, session, campaign.id, now).astimezone(zone).date()
-        first_call = None
-        if campaign.opens is None:
-            first = session.scalar(select(func.min(Call.started_at)).where(
-                Call.campaign_id == campaign.id))
-            if first is None:
-                return []  # no call yet: nothing to report
-            first_call = first.astimezone(zone).date()
-        days = due_days(campaign, now, context.catch_up_days, since=since,
-                        first_call=first_call)
-        claimed = set(session.scalars(select(DailyReport.day).where(
-            DailyReport.campaign_id == campaign.id, DailyReport.day.in_(days))))
+        claimed = set(deliveries.rows_of_days(session, campaign.id, days))
     attempts = []
     local_today = now.astimezone(zone).date()
     for day in days:
@@ -194,53 +194,31 @@ def deliver_due(context: DeliveryContext, campaign_id: str) -> list[Attempt]:
     return attempts
 
 
-def _first_run(context: DeliveryContext, session: Session, campaign_id: str,
-               now: datetime) -> datetime:
+def _first_run(context: DeliveryContext, campaign_id: str, now: datetime) -> datetime:
     """When the scheduler first ran for the campaign; recorded now if it never did."""
-    found = session.get(DailyReportSchedule, campaign_id)
-    if found is not None:
-        return found.first_run_at
-    try:
-        with context.sessions() as writer, writer.begin():
-            writer.add(DailyReportSchedule(campaign_id=campaign_id, first_run_at=now))
-    except IntegrityError:  # a second scheduler recorded it at the same moment
-        with context.sessions() as reader:
-            return reader.get_one(DailyReportSchedule, campaign_id).first_run_at
-    log.info("daily report %s: first run of the scheduler; no day before %s is caught up",
-             campaign_id, now.isoformat())
-    return now
+    first, recorded = deliveries.first_run(context.sessions, campaign_id, now)
+    if recorded:
+        log.info("daily report %s: first run of the scheduler; no day before %s is caught up",
+                 campaign_id, now.isoformat())
+    return first
 
 
 def _claim_and_send(context: DeliveryContext, campaign: Campaign, day: date, trigger: str
                     ) -> Attempt:
-    now = context.clock()
-    row = DailyReport(campaign_id=campaign.id, day=day, state=DeliveryState.SENDING.value,
-                      attempts=1, sends=0, recipients=len(campaign.report_to), trigger=trigger,
-                      claimed_by=context.claimant, created_at=now, last_attempt_at=now)
-    try:
-        with context.sessions() as session, session.begin():
-            session.add(row)
-    except IntegrityError:
+    row_id = deliveries.claim(context.sessions, campaign.id, day, trigger=trigger,
+                              claimant=context.claimant, recipients=len(campaign.report_to),
+                              now=context.clock())
+    if row_id is None:
         return Attempt(campaign.id, day, "taken")
-    return _send_claimed(context, campaign, day, row.id, attempts=1)
+    return _send_claimed(context, campaign, day, row_id, attempts=1)
 
 
 def retry_failed(context: DeliveryContext) -> list[Attempt]:
     """Try again every report whose retry time has come; each claimed by a guarded UPDATE."""
     now = context.clock()
-    with context.sessions() as session:
-        waiting = session.execute(select(
-            DailyReport.id, DailyReport.campaign_id, DailyReport.day, DailyReport.attempts,
-            DailyReport.state,
-        ).where(
-            (DailyReport.state == DeliveryState.RETRYING.value)
-            & (DailyReport.next_attempt_at <= now)
-            # Claimed, but its claimant stopped before talking to the mail server.
-            | (DailyReport.state == DeliveryState.SENDING.value)
-            & DailyReport.smtp_started_at.is_(None)
-            & (DailyReport.last_attempt_at <= now - STALE_CLAIM))).all()
     attempts = []
-    for row_id, campaign_id, day, seen_attempts, seen_state in waiting:
+    for row_id, campaign_id, day, seen_attempts, seen_state in deliveries.waiting(
+            context.sessions, now, STALE_CLAIM):
         campaign = context.campaigns.by_id.get(campaign_id)
         if campaign is None or not reports_wanted(campaign, now.astimezone(
                 campaign.timezone).date()):
@@ -248,19 +226,9 @@ def retry_failed(context: DeliveryContext) -> list[Attempt]:
                     "(campaign removed or past its last report day)")
             attempts.append(Attempt(campaign_id, day, DeliveryState.FAILED.value))
             continue
-        with context.sessions() as session, session.begin():
-            won = session.execute(
-                update(DailyReport).where(
-                    DailyReport.id == row_id,
-                    DailyReport.state == seen_state,
-                    DailyReport.attempts == seen_attempts,
-                    DailyReport.smtp_started_at.is_(None)
-                    if seen_state == DeliveryState.SENDING.value else true())
-                .values(state=DeliveryState.SENDING.value, attempts=seen_attempts + 1,
-                        trigger="retry", claimed_by=context.claimant, last_attempt_at=now,
-                        next_attempt_at=None, smtp_started_at=None)
-                .execution_options(synchronize_session=False)).rowcount == 1
-        if not won:
+        if not deliveries.take_over(context.sessions, row_id, seen_state=seen_state,
+                                    seen_attempts=seen_attempts, claimant=context.claimant,
+                                    now=now):
             attempts.append(Attempt(campaign_id, day, "taken"))
             continue
         attempts.append(_send_claimed(context, campaign, day, row_id,
@@ -284,27 +252,13 @@ def resend(context: DeliveryContext, campaign_id: str, day: date) -> Attempt:
     scheduled_at = due_at(campaign, day)
     if scheduled_at is not None and now < scheduled_at:
         return _send_early(context, campaign, day)
-    with context.sessions() as session, session.begin():
-        row = session.scalar(select(DailyReport).where(
-            DailyReport.campaign_id == campaign.id, DailyReport.day == day)
-            .with_for_update())
-        if row is None:
-            row = DailyReport(campaign_id=campaign.id, day=day, sends=0, created_at=now)
-            session.add(row)
-        row.state = DeliveryState.SENDING.value
-        row.attempts = 1
-        row.trigger = "manual"
-        row.claimed_by = context.claimant
-        row.recipients = len(campaign.report_to)
-        row.last_attempt_at = now
-        row.next_attempt_at = None
-        row.smtp_started_at = None
-        try:
-            session.flush()
-        except IntegrityError:
-            raise DeliveryError("another process is creating this report's row; "
-                                "try again in a moment") from None
-        row_id = row.id
+    try:
+        row_id = deliveries.claim_manual(context.sessions, campaign.id, day,
+                                         claimant=context.claimant,
+                                         recipients=len(campaign.report_to), now=now)
+    except deliveries.RowBusy:
+        raise DeliveryError("another process is creating this report's row; "
+                            "try again in a moment") from None
     return _send_claimed(context, campaign, day, row_id, attempts=1)
 
 
@@ -395,28 +349,15 @@ def _log_failure(exc: BaseException, message: str, *args: object) -> None:
 
 
 def _smtp_starting(context: DeliveryContext, row_id: int, attempts: int) -> bool:
-    """Stamp the row as talking to the mail server, if this attempt still holds it."""
-    with context.sessions() as session, session.begin():
-        return session.execute(
-            update(DailyReport).where(
-                DailyReport.id == row_id, DailyReport.state == DeliveryState.SENDING.value,
-                DailyReport.attempts == attempts, DailyReport.claimed_by == context.claimant,
-                DailyReport.smtp_started_at.is_(None))
-            .values(smtp_started_at=context.clock())
-            .execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]
+    return deliveries.smtp_starting(context.sessions, row_id, attempts=attempts,
+                                    claimant=context.claimant, now=context.clock())
 
 
 def _finish(context: DeliveryContext, row_id: int, state: DeliveryState, *,
             error: str | None = None, next_at: datetime | None = None,
             figures: str | None = None) -> None:
-    values: dict[str, object] = {"state": state.value, "last_error": error,
-                                 "next_attempt_at": next_at}
-    if state is DeliveryState.SENT:
-        values |= {"sent_at": context.clock(), "sends": DailyReport.sends + 1,
-                   "figures": figures}
-    with context.sessions() as session, session.begin():
-        session.execute(update(DailyReport).where(DailyReport.id == row_id).values(**values)
-                        .execution_options(synchronize_session=False))
+    deliveries.finish(context.sessions, row_id, state, now=context.clock(), error=error,
+                      next_at=next_at, figures=figures)
 
 
 def _describe(exc: BaseException) -> str:
@@ -430,12 +371,3 @@ def _describe(exc: BaseException) -> str:
     else:
         detail = str(exc)
     return f"{type(exc).__name__}: {detail}"[:500]
-
-
-def delivery_rows(session: Session, campaign_id: str | None = None, limit: int = 60
-                  ) -> Sequence[DailyReport]:
-    """The latest delivery records, newest day first (for the console and the CLI)."""
-    query = select(DailyReport).order_by(DailyReport.day.desc(), DailyReport.campaign_id)
-    if campaign_id is not None:
-        query = query.where(DailyReport.campaign_id == campaign_id)
-    return session.scalars(query.limit(limit)).all()

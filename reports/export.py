@@ -7,7 +7,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from campaign.calendar import local_midnight
 from campaign.model import Campaigns
 from db.models import Call
 from db.queries import Window, iter_calls
+
+UTC_ZONE = ZoneInfo("UTC")  # calls to no campaign are counted by UTC days
 
 PHONE_NUMBER = re.compile(r"^\+[0-9]{4,15}$")
 CSV_FIELDS = ("call_sid", "campaign", "from", "to", "started_at", "ended_at", "status",
@@ -77,7 +79,7 @@ def windows_for(campaigns: Campaigns, since: date | None, until: date | None,
     if campaign_id is None:
         # Calls to unknown numbers, and calls of campaigns no longer configured (whose
         # zone is unknown now): by UTC days.
-        windows.append(Window(None, _midnight(since, UTC), _midnight(after, UTC),
+        windows.append(Window(None, _midnight(since, UTC_ZONE), _midnight(after, UTC_ZONE),
                               others_than=tuple(c.id for c in campaigns)))
     return windows
 
@@ -87,13 +89,13 @@ def _day_after(day: date | None) -> date | None:
     return day + timedelta(days=1) if day is not None and day < date.max else None
 
 
-def _midnight(day: date | None, zone: ZoneInfo | type[UTC]) -> datetime | None:
+def _midnight(day: date | None, zone: ZoneInfo) -> datetime | None:
     """The start of `day` in `zone`, in UTC; None (no bound) when there is none, or when
     it falls outside what a datetime can hold (0001-01-01 east of UTC)."""
     if day is None:
         return None
     try:
-        return local_midnight(day, zone)  # type: ignore[arg-type]
+        return local_midnight(day, zone)
     except OverflowError:
         return None
 

@@ -25,12 +25,9 @@ from sqlalchemy.orm import Session
 
 from campaign.calendar import day_bounds
 from campaign.model import Campaign
-from db import tallies
+from db import figures, tallies
 from db.followup import (
     FOLLOW_UPS,
-    overdue_acknowledgement_clause,
-    overdue_clause,
-    overdue_feedback_clause,
 )
 from db.models import Call, Report
 from db.outcomes import REFUSALS, CallOutcome
@@ -247,70 +244,24 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
 def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnElement[bool],
              now: datetime,
              category_ids: tuple[str, ...], subject_ids: tuple[str, ...]) -> Figures:
-    """Five queries: calls by outcome, gave up, reports by (category, subject, follow-up),
-    referred messages, and the median recording.
-
-    The loops below run over the few groups the database returns, never over calls.
-    """
+    """The figures engine's grouped queries (db/figures.py): calls by outcome, gave up,
+    reports by (category, subject, follow-up) with the median recording, and referred
+    messages. The loops run over the few groups the database returns, never over calls."""
     outcomes = {outcome.value: 0 for outcome in CallOutcome if outcome in _CAMPAIGN_OUTCOMES}
-    query = select(Call.outcome, func.count()).where(calls).group_by(Call.outcome)
     if session.get_bind().dialect.name == "sqlite":
         # Naming every outcome makes SQLite walk the (campaign, outcome, started_at) index
         # in order; left open, its planner may pick a skip-scan four times slower.
         # (PostgreSQL scans in parallel either way, and faster without the list.)
-        query = query.where(Call.outcome.in_(sorted(outcomes)))
-    for outcome, count in session.execute(query):
-        outcomes[outcome] = count
+        calls = and_(calls, Call.outcome.in_(sorted(outcomes)))
+    outcomes |= figures.calls_by_outcome(session, calls)
     # The call log marks the calls that reached a category (db/calllog.log_step).
-    gave_up_count = session.scalar(select(func.count()).select_from(Call).where(
+    gave_up = session.scalar(select(func.count()).select_from(Call).where(
         calls, Call.outcome == CallOutcome.ABANDONED.value, Call.chose_category.is_(False))) or 0
-
-    # A recording counts (in the count, the total and the median alike) once its length
-    # is known: a completed recording whose duration never arrived has none to add.
-    recorded = and_(Report.recording_status == "completed",
-                    Report.recording_seconds.is_not(None))
-    categories = dict.fromkeys(category_ids, 0)
-    subjects = dict.fromkeys(subject_ids, 0)
-    by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
-    reports = recordings = seconds = overdue_ack = overdue_feedback = overdue_any = 0
-    for category, subject, state, count, recorded_count, recorded_seconds, ack, feedback, \
-            late in \
-            session.execute(
-                select(Report.category, Report.subject, Report.follow_up, func.count(),
-                       _count_if(recorded),
-                       func.sum(case((recorded, Report.recording_seconds), else_=0)),
-                       _count_if(overdue_acknowledgement_clause(now)),
-                       _count_if(overdue_feedback_clause(now)),
-                       _count_if(overdue_clause(now)))
-                .where(reports_of)
-                .group_by(Report.category, Report.subject, Report.follow_up)):
-        reports += count
-        # A report saved without a category or subject has none to count under.
-        if category is not None:
-            categories[category] = categories.get(category, 0) + count
-        if subject is not None:
-            subjects[subject] = subjects.get(subject, 0) + count
-        by_state[state] = by_state.get(state, 0) + count
-        recordings += int(recorded_count or 0)
-        seconds += int(recorded_seconds or 0)
-        overdue_ack += int(ack or 0)
-        overdue_feedback += int(feedback or 0)
-        overdue_any += int(late or 0)
-
     # Referred messages: a range of the (campaign, in_scope, call_started_at) index.
     referred = session.scalar(select(func.count()).select_from(Report).where(
         reports_of, Report.in_scope.is_(False))) or 0
-
-    return Figures(
-        calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
-        subjects=subjects, reports=reports, referred_reports=referred,
-        recordings=Recordings(count=recordings, seconds_total=seconds,
-                              seconds_median=_median(session, reports_of, recorded,
-                                                     recordings)),
-        gave_up_before_category=gave_up_count,
-        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=overdue_ack,
-                           overdue_feedback=overdue_feedback, overdue=overdue_any),
-    )
+    counts = figures.report_counts(session, reports_of, now, median=True)
+    return _shown(outcomes, gave_up, counts, category_ids, subject_ids, referred)
 
 
 def _so_far(session: Session, campaign_id: str, until: datetime, now: datetime,
@@ -322,47 +273,38 @@ def _so_far(session: Session, campaign_id: str, until: datetime, now: datetime,
     calls = tallies.call_counts_until(session, [campaign_id], until)
     for (outcome, _chose), count in calls.items():
         outcomes[outcome] = outcomes.get(outcome, 0) + count
-    totals = tallies.report_totals_until(session, [campaign_id], until)
-    categories = dict.fromkeys(category_ids, 0)
-    subjects = dict.fromkeys(subject_ids, 0)
-    by_state = dict.fromkeys(FOLLOW_UP_STATES, 0)
-    # A report saved without a category or subject has none to count under.
-    for shown, counted in ((categories, totals.by["category"]),
-                           (subjects, totals.by["subject"]), (by_state, totals.by["follow_up"])):
-        for key, count in counted.items():
+    counts = figures.tallied_report_counts(session, [campaign_id], None, until, now)
+    return _shown(outcomes, calls.get((CallOutcome.ABANDONED.value, False), 0), counts,
+                  category_ids, subject_ids)
+
+
+def _shown(outcomes: dict[str, int], gave_up: int, counts: figures.ReportCounts,
+           category_ids: tuple[str, ...], subject_ids: tuple[str, ...],
+           referred: int = 0) -> Figures:
+    """The report's figures: the campaign's categories, subjects and states listed even
+    when no report names them (with 0), in the campaign's order."""
+    shown: dict[str, dict[str, int]] = {
+        "category": dict.fromkeys(category_ids, 0), "subject": dict.fromkeys(subject_ids, 0),
+        "follow_up": dict.fromkeys(FOLLOW_UP_STATES, 0)}
+    for name, listed in shown.items():
+        # A report saved without a category or subject has none to count under.
+        for key, count in counts.by[name].items():
             if key is not None:
-                shown[key] = shown.get(key, 0) + count
-    ack, feedback, overdue_any = tallies.overdue_counts(session, [campaign_id], None, until,
-                                                       now)
+                listed[key] = listed.get(key, 0) + count
     return Figures(
-        calls=sum(outcomes.values()), outcomes=outcomes, categories=categories,
-        subjects=subjects, reports=totals.reports,
-        recordings=Recordings(count=totals.recorded, seconds_total=totals.recorded_seconds,
-                              seconds_median=totals.median_seconds),
-        gave_up_before_category=calls.get((CallOutcome.ABANDONED.value, False), 0),
-        follow_up=FollowUp(by_state=by_state, overdue_acknowledgement=ack,
-                           overdue_feedback=feedback, overdue=overdue_any),
+        calls=sum(outcomes.values()), outcomes=outcomes, categories=shown["category"],
+        subjects=shown["subject"], reports=counts.reports, referred_reports=referred,
+        recordings=Recordings(count=counts.recorded, seconds_total=counts.recorded_seconds,
+                              seconds_median=counts.median_seconds),
+        gave_up_before_category=gave_up,
+        follow_up=FollowUp(by_state=shown["follow_up"],
+                           overdue_acknowledgement=counts.overdue_acknowledgement,
+                           overdue_feedback=counts.overdue_feedback, overdue=counts.overdue),
     )
-
-
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    return func.sum(case((condition, 1), else_=0))
 
 
 # A campaign's calls never have the outcome "unknown_number" (those calls have no campaign).
 _CAMPAIGN_OUTCOMES = frozenset(CallOutcome) - {CallOutcome.UNKNOWN_NUMBER}
-
-
-def _median(session: Session, reports_of: ColumnElement[bool], recorded: ColumnElement[bool],
-            count: int) -> float | None:
-    """The median by ORDER BY … LIMIT/OFFSET: portable, and reads one or two rows back."""
-    if not count:
-        return None
-    middle = session.scalars(
-        select(Report.recording_seconds)
-        .where(reports_of, recorded).order_by(Report.recording_seconds)
-        .limit(2 - count % 2).offset((count - 1) // 2)).all()
-    return sum(middle) / len(middle)
 
 
 def _hourly(session: Session, calls: ColumnElement[bool], day: date, zone: ZoneInfo
@@ -389,12 +331,19 @@ def report_language(campaign: Campaign) -> str:
 def campaign_figures(session: Session, campaign: Campaign, day: date, now: datetime
                      ) -> DailyFigures:
     """`compute` for a loaded campaign: its zone, its categories and subjects, their labels."""
-    language = report_language(campaign)
+    category_labels, subject_labels = report_labels(campaign)
     return compute(
         session, campaign_id=campaign.id, campaign_name=campaign.name, zone=campaign.timezone,
         day=day, now=now,
         category_ids=tuple(c.id for c in campaign.categories),
         subject_ids=tuple(s.id for s in campaign.subjects),
-        category_labels={c.id: c.label.get(language, c.id) for c in campaign.categories},
-        subject_labels={s.id: s.label.get(language, s.id) for s in campaign.subjects},
-    )
+        category_labels=category_labels, subject_labels=subject_labels)
+
+
+def report_labels(campaign: Campaign, language: str | None = None
+                  ) -> tuple[dict[str, str], dict[str, str]]:
+    """The campaign's category and subject labels, by id, in `language` (by default the
+    report's)."""
+    language = language or report_language(campaign)
+    return ({c.id: campaign.label("category", c.id, language) for c in campaign.categories},
+            {s.id: campaign.label("subject", s.id, language) for s in campaign.subjects})

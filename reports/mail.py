@@ -120,6 +120,21 @@ def parse_mail_from(text: str) -> tuple[str, str]:
     return address, domain
 
 
+class MailNotConfigured(MailConfigError):
+    """HOTLINE_SMTP_URL or HOTLINE_MAIL_FROM is not set: no report can be sent."""
+
+
+def mail_settings(smtp_url: str | None, mail_from: str | None) -> tuple[SmtpSettings, str]:
+    """The mail server and the sender, checked: MailNotConfigured when either is unset,
+    MailConfigError (naming the setting) when one is wrong."""
+    if not smtp_url or not mail_from:
+        raise MailNotConfigured("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must be set to send "
+                                "reports (e.g. smtp://user:pass@mail.example.org:587"
+                                "?starttls=1)")
+    parse_mail_from(mail_from)
+    return SmtpSettings.from_url(smtp_url), mail_from
+
+
 def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[str, ...]
                   ) -> EmailMessage:
     """Text and HTML alternatives, the chart inline in the HTML, the CSV attached."""
@@ -134,7 +149,8 @@ def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[st
     message.set_content(render_text(figures))
     message.add_alternative(render_html(figures, chart_src=f"cid:{chart_id[1:-1]}"),
                             subtype="html")
-    html_part = message.get_payload()[1]  # type: ignore[index]
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None  # just added
     html_part.add_related(render_chart(figures), maintype="image", subtype="png",
                           cid=chart_id, filename="chart.png", disposition="inline")
     message.add_attachment(render_csv(figures).encode(), maintype="text", subtype="csv",

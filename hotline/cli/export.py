@@ -38,13 +38,12 @@ def export_calls(fmt: str, since: datetime | None, until: datetime | None,
 
     # On record before any row leaves, in its own short transaction (the reading that
     # follows may take minutes and holds no write lock).
-    wanted = " ".join(f"{name}={value}" for name, value in (
-        ("since", since.date().isoformat() if since else None),
-        ("until", until.date().isoformat() if until else None),
-        ("campaign", campaign_id)) if value) or "all calls"
     with make_session_factory(engine, writer=True).begin() as session:
-        audit.record(session, at=datetime.now(UTC), actor=audit.COMMAND_LINE, action="export",
-                     target=f"calls.{fmt}", detail=wanted)
+        audit.export(session, at=datetime.now(UTC), actor=audit.COMMAND_LINE,
+                     target=f"calls.{fmt}", filters={
+                         "since": since.date().isoformat() if since else None,
+                         "until": until.date().isoformat() if until else None,
+                         "campaign": campaign_id})
     with make_session_factory(engine)() as session:
         records = export_records(session, all_campaigns, since.date() if since else None,
                                  until.date() if until else None, campaign_id)

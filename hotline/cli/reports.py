@@ -46,14 +46,10 @@ def _campaign(campaigns: Campaigns, campaign_id: str | None) -> Campaign:
 
 
 def _smtp(settings: Settings) -> SmtpSettings:
-    from reports.mail import MailConfigError, SmtpSettings, parse_mail_from
+    from reports.mail import MailConfigError, mail_settings
 
-    if not settings.smtp_url or not settings.mail_from:
-        raise Failure("HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM must be set to send reports "
-                      "(e.g. smtp://user:pass@mail.example.org:587?starttls=1)")
     try:
-        parse_mail_from(settings.mail_from)
-        return SmtpSettings.from_url(settings.smtp_url)
+        return mail_settings(settings.smtp_url, settings.mail_from)[0]
     except MailConfigError as exc:
         raise Failure(str(exc)) from None
 

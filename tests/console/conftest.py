@@ -32,7 +32,7 @@ from console_helpers import (
 from werkzeug.serving import make_server
 
 from campaign.model import Campaigns
-from console.media import RecordingMedia
+from console.recordings.media import RecordingMedia
 
 MEDIA_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Recordings/(RE[0-9a-f]{32})"
                         r"\.mp3$")

@@ -1,4 +1,4 @@
-"""Accounts after review: sign-out ends the session server-side, junk sign-ins stay
+"""Accounts: sign-out ends the session server-side, junk sign-ins stay
 bounded in the database, admins cannot lock everyone out, a broken assignment form
 changes nothing, and guessing the current password on the password form is throttled."""
 

@@ -96,16 +96,16 @@ def test_playing_survives_a_webhook_committing_while_twilio_answers(
 
 def test_an_export_survives_a_webhook_committing_while_it_reads(
         signed_in, reported_call, interloper, engine, monkeypatch) -> None:
-    from console import views
+    from console import calls
 
     client = signed_in("manager")
-    record = views.call_record
+    record = calls.call_record
 
     def slow_record(*args, **kwargs):  # type: ignore[no-untyped-def]
         interloper()
         return record(*args, **kwargs)
 
-    monkeypatch.setattr(views, "call_record", slow_record)
+    monkeypatch.setattr(calls, "call_record", slow_record)
     response = client.get("/console/calls.csv")
     assert response.status_code == 200
     # Streamed as it is read, not spooled first.

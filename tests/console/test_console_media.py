@@ -7,7 +7,7 @@ import time
 from console_helpers import ACCOUNT_SID
 from sqlalchemy import select
 
-from console.media import RecordingMedia
+from console.recordings.media import RecordingMedia
 from db.models import Report
 from db.user_models import AuditEvent
 

@@ -110,7 +110,7 @@ def test_without_disguise_twilio_plays_until_the_copy_is_home(
         reported, fetcher, signed_in, engine, app, double) -> None:
     from recordings_double import ACCOUNT_SID, AUTH_TOKEN
 
-    from console.media import RecordingMedia
+    from console.recordings.media import RecordingMedia
 
     report = reported(4)
     app.extensions["hotline.console"].media = RecordingMedia(

@@ -1,4 +1,6 @@
-"""Regression tests of the daily report's reviewed defects (and the CSV export's guard)."""
+"""The daily report at its edges: a sender with a display name, SMTP URLs as people
+write them, a report late on both clocks, recordings without a length, a report made
+before midnight; and the CSV export's guard against formulas."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def test_the_claimant_is_the_process_that_sends_not_the_one_that_imported(monkey
     assert context.claimant.endswith(":424242")
 
 
-# --- 4: HOTLINE_MAIL_FROM with a display name ------------------------------------------------
+# --- HOTLINE_MAIL_FROM with a display name ------------------------------------------------
 
 def test_a_display_name_in_mail_from_keeps_the_chart_and_message_id_valid(
         engine, campaigns, clock, place_call):
@@ -73,7 +75,7 @@ def test_the_command_line_refuses_a_bad_mail_from(engine, campaigns_dir):
     assert "HOTLINE_MAIL_FROM 'the hotline' is not an e-mail address" in result.output
 
 
-# --- 11: SMTP URLs a person will actually write ----------------------------------------------
+# --- SMTP URLs a person will actually write ----------------------------------------------
 
 @pytest.mark.parametrize("url", ["smtps://user:pa#ss@mail.example.org",
                                  "smtps://user:pa/ss@mail.example.org:465",
@@ -89,7 +91,7 @@ def test_a_timeout_that_cannot_work_is_refused_at_start(timeout):
         SmtpSettings.from_url(f"smtp://mail.example.org?timeout={timeout}")
 
 
-# --- 3: the headline's overdue counts each late report once -----------------------------------
+# --- the headline's overdue counts each late report once -----------------------------------
 
 def test_a_report_late_on_both_clocks_is_one_overdue_report(engine, campaigns, clock,
                                                              place_call):
@@ -109,7 +111,7 @@ def test_a_report_late_on_both_clocks_is_one_overdue_report(engine, campaigns, c
     assert rows[("overdue", "any")] == 2
 
 
-# --- 5: recordings without a known length -----------------------------------------------------
+# --- recordings without a known length -----------------------------------------------------
 
 def test_a_recording_without_a_length_is_left_out_of_count_total_and_median(
         engine, campaigns, clock, place_call):
@@ -129,7 +131,7 @@ def test_a_recording_without_a_length_is_left_out_of_count_total_and_median(
     assert figures.today.reports == 3
 
 
-# --- 10: a report made before midnight says what it covers ------------------------------------
+# --- a report made before midnight says what it covers ------------------------------------
 
 def test_the_report_made_at_report_time_covers_the_day_until_then(engine, campaigns, clock,
                                                                   place_call):

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import requests
 from twilio.http import HttpClient
@@ -103,8 +103,8 @@ class RecordingMedia:
         if range_header:
             headers["Range"] = range_header
         try:
-            response: requests.Response = self._client.request(  # type: ignore[assignment]
-                "GET", self.url_for(recording_sid), headers=headers)
+            response = cast(requests.Response, self._client.request(
+                "GET", self.url_for(recording_sid), headers=headers))
         except requests.Timeout:
             raise MediaError("timeout") from None
         except requests.RequestException as exc:

@@ -1,4 +1,4 @@
-"""Delivery defects found in review: manual sends, errors after the claim, stale claims,
+"""Delivery that recovers: manual sends, errors after the claim, stale claims,
 the retry job's due check, and where catch-up starts."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _subjects(box) -> list[str]:  # type: ignore[no-untyped-def]
     return [m["Subject"] for m in box.messages() if "lead@example.org" in m["To"]]
 
 
-# --- 1: a manual send does not take the scheduled report's place -----------------------------
+# --- a manual send does not take the scheduled report's place -----------------------------
 
 def test_a_morning_send_does_not_suppress_the_evening_report(delivery, mailbox, engine, clock,
                                                              place_call):
@@ -70,7 +70,7 @@ def test_a_day_not_begun_cannot_be_sent(delivery, clock):
         resend(delivery, "gz-2023", date(2023, 6, 2))
 
 
-# --- 2: any error after the claim is retried, and the loop goes on ---------------------------
+# --- any error after the claim is retried, and the loop goes on ---------------------------
 
 def test_an_unexpected_error_after_the_claim_is_retried_and_the_other_days_still_go(
         delivery, mailbox, engine, clock, caplog):
@@ -149,7 +149,7 @@ def test_a_claim_that_reached_the_mail_server_waits_for_a_person(delivery, mailb
     assert not needs_attention(row, row.last_attempt_at + timedelta(minutes=1))
 
 
-# --- 7: the retry job also makes claims that failed at report_time ----------------------------
+# --- the retry job also makes claims that failed at report_time ----------------------------
 
 def test_the_retry_job_sends_a_due_report_whose_claim_failed(delivery, mailbox, engine, clock):
     box, _port = mailbox
@@ -163,7 +163,7 @@ def test_the_retry_job_sends_a_due_report_whose_claim_failed(delivery, mailbox, 
     assert len(_subjects(box)) == 1
 
 
-# --- 9: where catch-up starts ----------------------------------------------------------------
+# --- where catch-up starts ----------------------------------------------------------------
 
 def test_a_first_start_mid_campaign_does_not_send_old_days(fresh_delivery, mailbox, engine,
                                                            clock, place_call):
