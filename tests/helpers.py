@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
@@ -170,3 +171,14 @@ def unknown_reference() -> str:
     """A well-formed reference (its check digit right) that no report has."""
     body = "12345678"
     return body + str(damm_digit(body))
+
+
+# Headless Chromium (Debian's package) for the browser tests; the flags keep it off a
+# network this machine does not have.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required"]
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")

@@ -14,16 +14,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from recordings.fetch import fetch_due
-from tests.helpers import PASSWORD
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required"]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ def test_an_operator_seeks_in_the_disguised_local_copy(live_server, reported, fe
     fetch_due(fetcher)
     signed_in("operator")  # creates the user
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(locale="en-GB").new_page()
             page.set_default_timeout(10_000)
