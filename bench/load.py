@@ -284,8 +284,8 @@ def _run_process(spec: Spec, token: str, begin_at: float, out: Any) -> None:
         thread.join(timeout=spec.warmup + spec.seconds + 40)
     result.cpu = sum(os.times()[:2]) - cpu_before
     result.seconds = spec.seconds
-    result.latencies = dict(result.latencies)  # type: ignore[assignment]
-    result.errors = dict(result.errors)  # type: ignore[assignment]
+    result.latencies = dict(result.latencies)
+    result.errors = dict(result.errors)
     out.send(result)
     out.close()
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, inspect, select
 
@@ -70,7 +71,10 @@ def reference(serial: int) -> str:
     return next(body + digit for digit in "0123456789" if is_valid_reference(body + digit))
 
 
-def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[list, list, list]]:
+Rows = list[dict[str, Any]]
+
+
+def _rows(campaign: Campaign, calls: int, seed: int = 7) -> Iterator[tuple[Rows, Rows, Rows]]:
     """Batches of (calls, events, reports) rows with explicit ids, oldest call first."""
     rng = random.Random(seed)
     days = (campaign.closes - FIRST_DAY).days + 1

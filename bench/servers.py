@@ -110,7 +110,7 @@ def postgres_reachable() -> str | None:
 # --- the process tree ----------------------------------------------------------------------------
 
 def _children(pid: int) -> list[int]:
-    found = []
+    found: list[int] = []
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/children") as handle:

@@ -37,7 +37,7 @@ class MediaError(Exception):
         self.status = status
 
 
-class _StreamingHttpClient(HttpClient):  # type: ignore[misc]
+class _StreamingHttpClient(HttpClient):
     """The twilio client's transport, returning the live `requests` response."""
 
     def __init__(self, timeout: float) -> None:
