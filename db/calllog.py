@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, Update, bindparam, case, exists, select, text, update
+from sqlalchemy import Table, TextualSelect, Update, bindparam, case, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,7 +58,7 @@ def ensure_call(session: Session, key: CallKey, at: datetime) -> Call:
 
 @functools.cache
 def _insert_ignoring(table: str, columns: tuple[str, ...], conflict: tuple[str, ...]
-                     ) -> TextClause:
+                     ) -> TextualSelect:
     """INSERT … ON CONFLICT (…) DO NOTHING RETURNING id: the same text on SQLite and
     PostgreSQL. Text, typed by the table's columns, rather than the dialects' insert():
     those never enter SQLAlchemy's statement cache (inherit_cache = False), so each
@@ -87,12 +87,13 @@ def _add_event(session: Session, call: Call, *, at: datetime, step_no: int, step
 
 
 def _outcome_update() -> Update:
-    calls, reports = Call.__table__.c, Report.__table__.c
+    table: Table = Call.__table__  # type: ignore[assignment]
+    calls, reports = table.c, Report.__table__.c
     # Only an in-scope report makes a call "reported"; a referred caller's message keeps
     # the call "referred".
     recorded = exists().where(reports.call_id == calls.id,
                               reports.recording_status == "completed", reports.in_scope)
-    return update(Call.__table__).where(calls.id == bindparam("call_id")).values(
+    return update(table).where(calls.id == bindparam("call_id")).values(
         outcome=case(
             (calls.refusal.is_not(None), calls.refusal),
             (calls.ended_at.is_(None), CallOutcome.IN_PROGRESS.value),
