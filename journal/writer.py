@@ -37,7 +37,6 @@ IDLE_SECONDS = 0.2        # how often an idle writer looks for new entries
 # few webhooks share one database transaction and one journal compaction (applied one
 # by one, each paid both). Durability does not wait on it: the journal already has them.
 GATHER_SECONDS = 0.05
-LOWER_PRIORITY = 10       # the writer's nice increment: request threads come first
 LOCK_RETRY_SECONDS = 0.5  # how often a standby writer tries to take over
 MAX_BACKOFF_SECONDS = 5.0
 PARK_AFTER = 3            # attempts before an entry the database refuses is set aside
@@ -182,11 +181,6 @@ class JournalWriter:
         self._wake.set()
 
     def _run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            # Linux schedules each thread on its own: this one yields the cores to the
-            # webhooks' threads (a caller waits on those; the journal waits for this one).
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                           os.getpriority(os.PRIO_PROCESS, 0) + LOWER_PRIORITY)
         fd = self._open_lock()
         holding = False
         backoff = 0.0
