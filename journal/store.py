@@ -10,6 +10,12 @@ between the two only ever re-applies (the call log's keys make that harmless).
 
 Each thread keeps its own connection (a pid check drops connections inherited
 across gunicorn's fork).
+
+Group commit: the appends of one process's request threads that arrive while an
+append is being written wait for it, then go to disk together, in one IMMEDIATE
+transaction and one fsync, written by one of them (the leader) for the others.
+Each still returns only once its own entry is durable. Other processes' appends
+serialize with these on SQLite's lock as before, within the same busy timeout.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +56,16 @@ class JournalUnavailable(RuntimeError):
     """The journal file cannot be written (disk full, unwritable, locked too long)."""
 
 
+@dataclass
+class _Append:
+    """One request's entry waiting for a group commit; done once it is durable or failed."""
+
+    row: tuple[str, str, str, float]
+    done: threading.Event = field(default_factory=threading.Event)
+    seq: int | None = None
+    error: JournalUnavailable | None = None
+
+
 @dataclass(frozen=True)
 class Entry:
     seq: int
@@ -63,8 +79,14 @@ class Entry:
 class Journal:
     """Append-only facts, durable before a webhook answers."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, on_commit: Callable[[int], None] | None = None) -> None:
         self.path = Path(path)
+        # Told the number of entries each group commit made durable (one fsync each).
+        self.on_commit = on_commit
+        self._group_lock = threading.Lock()
+        self._queue: list[_Append] = []
+        self._leading = False
+        self._group_pid = os.getpid()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Callers' numbers pass through here: only the service's user may read the file
         # (SQLite gives its -wal and -shm files the same mode).
@@ -123,11 +145,62 @@ class Journal:
     def append(self, kind: str, call_sid: str, payload: dict[str, Any]) -> int:
         """Write one fact durably; its sequence number. Raises JournalUnavailable."""
         text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
-        sequence = self._write(lambda c: c.execute(
-            "INSERT INTO entries (call_sid, kind, payload, appended_at) VALUES (?, ?, ?, ?)",
-            (call_sid, kind, text, time.time())).lastrowid)
-        assert sequence is not None  # an INSERT always gives its row id
-        return sequence
+        waiting = _Append((call_sid, kind, text, time.time()))
+        if self._group_pid != os.getpid():
+            self._reset_group()  # a lock held across a fork would never be released
+        with self._group_lock:
+            self._queue.append(waiting)
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            waiting.done.wait()  # the leader wrote it, or handed this thread the lead
+        if waiting.seq is None and waiting.error is None:
+            self._commit_group()
+        if waiting.error is not None:
+            raise waiting.error
+        assert waiting.seq is not None  # an INSERT always gives its row id
+        return waiting.seq
+
+    def queued(self) -> int:
+        """Appends of this process waiting for the next group commit."""
+        with self._group_lock:
+            return len(self._queue)
+
+    def _reset_group(self) -> None:
+        self._group_lock = threading.Lock()
+        self._queue = []
+        self._leading = False
+        self._group_pid = os.getpid()
+
+    def _commit_group(self) -> None:
+        """As the leader: write every queued append in one transaction, then wake them, and
+        hand the lead to the first of those that queued meanwhile."""
+        with self._group_lock:
+            group, self._queue = self._queue, []
+        try:
+            sequences = self._write(lambda c: [c.execute(
+                "INSERT INTO entries (call_sid, kind, payload, appended_at) "
+                "VALUES (?, ?, ?, ?)", waiting.row).lastrowid for waiting in group])
+        except JournalUnavailable as exc:
+            for waiting in group:
+                waiting.error = exc
+        except BaseException as exc:
+            for waiting in group:
+                waiting.error = JournalUnavailable(type(exc).__name__)
+            raise
+        else:
+            for waiting, sequence in zip(group, sequences, strict=True):
+                waiting.seq = sequence
+            if self.on_commit:
+                self.on_commit(len(group))
+        finally:
+            with self._group_lock:
+                if self._queue:
+                    self._queue[0].done.set()  # no result yet: it leads the next group
+                else:
+                    self._leading = False
+            for waiting in group:
+                waiting.done.set()
 
     def reserve(self, name: str, count: int) -> range:
         """`count` fresh values of a counter that never goes back (kept in this file)."""
