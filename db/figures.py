@@ -13,15 +13,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import tallies
-from db.followup import overdue_acknowledgement_clause, overdue_clause, overdue_feedback_clause
+from db.followup import (
+    DONE,
+    FOLLOW_UPS,
+    open_at_clause,
+    overdue_acknowledgement_clause,
+    overdue_at_clause,
+    overdue_clause,
+    overdue_feedback_clause,
+)
 from db.models import Call, Report
+from db.tally_models import HOUR, CallTally
 
 DIMENSIONS = ("category", "subject", "follow_up")
 # A recording counts (in the count, the total and the median alike) once its length is
@@ -132,3 +141,76 @@ def tallied_report_counts(session: Session, campaign_ids: Sequence[str | None] |
                         recorded=totals.recorded, recorded_seconds=totals.recorded_seconds,
                         overdue_acknowledgement=ack, overdue_feedback=feedback, overdue=late,
                         median_seconds=totals.median_seconds)
+
+
+def _of_campaigns(column: Any, campaign_ids: Sequence[str | None]) -> ColumnElement[bool]:
+    named = [c for c in campaign_ids if c is not None]
+    clauses = [column.in_(named)] if named else []
+    if None in campaign_ids:
+        clauses.append(column.is_(None))
+    return or_(*clauses) if clauses else false()
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def calls_by_hour(session: Session, campaign_ids: Sequence[str | None], start: datetime,
+                  end: datetime) -> Counter[tuple[datetime, str]]:
+    """Calls of these campaigns (None: calls to unknown numbers) started in [start, end),
+    by (UTC hour, outcome). The whole hours are read from the hourly tallies (a row per
+    hour, campaign and outcome that had calls), the partial hours at the edges from the
+    calls (under an hour each): the cost follows the window, not the log."""
+    low = _hour(start) if _hour(start) == start.astimezone(UTC) else _hour(start) + _ONE_HOUR
+    high = _hour(end)
+    counts: Counter[tuple[datetime, str]] = Counter()
+    if low < high:
+        edges = [(start, low), (high, end)]
+        for period, outcome, calls in session.execute(
+                select(CallTally.period, CallTally.outcome, func.sum(CallTally.calls))
+                .where(CallTally.campaign_id.in_([c or "" for c in campaign_ids]),
+                       CallTally.level == HOUR, CallTally.period >= low.strftime(_HOUR_KEY),
+                       CallTally.period < high.strftime(_HOUR_KEY))
+                .group_by(CallTally.period, CallTally.outcome)):
+            hour = datetime.strptime(period, _HOUR_KEY).replace(tzinfo=UTC)
+            counts[(hour, outcome)] += int(calls or 0)
+    else:  # inside one hour, or across one boundary between two
+        edges = [(start, min(low, end)), (low, end)]
+    for edge_start, edge_end in edges:
+        if edge_start >= edge_end:
+            continue
+        for outcome, calls in session.execute(
+                select(Call.outcome, func.count())
+                .where(_of_campaigns(Call.campaign_id, campaign_ids),
+                       Call.started_at >= edge_start, Call.started_at < edge_end)
+                .group_by(Call.outcome)):
+            counts[(_hour(edge_start), outcome)] += calls
+    return +counts
+
+
+_ONE_HOUR = timedelta(hours=1)
+_HOUR_KEY = "%Y-%m-%d %H"  # the hourly tallies' period (db/tally_models.py)
+
+
+def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
+                  moments: Sequence[datetime]) -> list[tuple[int, int]]:
+    """(open, overdue) reports of these campaigns as they stood at each of `moments`
+    (ascending), by db/followup's open_at and overdue_at rules. Two aggregate queries,
+    each a column pair per moment: one over the reports open now, one over those
+    referred or closed since the first moment (an index range on follow-up state and
+    time), so the cost follows the open reports and the window, not the history."""
+    if not moments:
+        return []
+    columns = []
+    for moment in moments:
+        columns += [_count_if(open_at_clause(moment)), _count_if(overdue_at_clause(moment))]
+    open_now = Report.follow_up.in_([s.value for s in FOLLOW_UPS if s not in DONE])
+    done_since = and_(Report.follow_up.in_([s.value for s in DONE]),
+                      Report.follow_up_at > moments[0])
+    totals = [0] * len(columns)
+    for candidates in (open_now, done_since):
+        row = session.execute(select(*columns).where(
+            candidates, Report.created_at < moments[-1],
+            _of_campaigns(Report.campaign_id, campaign_ids))).one()
+        totals = [total + int(value or 0) for total, value in zip(totals, row, strict=True)]
+    return [(totals[i], totals[i + 1]) for i in range(0, len(totals), 2)]
