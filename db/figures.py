@@ -31,6 +31,7 @@ from db.followup import (
 )
 from db.models import Call, Report
 from db.tally_models import HOUR, CallTally
+from db.user_models import User
 
 DIMENSIONS = ("category", "subject", "follow_up")
 # A recording counts (in the count, the total and the median alike) once its length is
@@ -214,3 +215,22 @@ def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
             _of_campaigns(Report.campaign_id, campaign_ids))).one()
         totals = [total + int(value or 0) for total, value in zip(totals, row, strict=True)]
     return [(totals[i], totals[i + 1]) for i in range(0, len(totals), 2)]
+
+
+def listed_reports(session: Session, reports: ColumnElement[bool], limit: int
+                   ) -> list[tuple[str, str | None]]:
+    """The first `limit` reports under `reports`, as made: (reference, category)."""
+    return [(reference, category) for reference, category in session.execute(
+        select(Report.reference, Report.category).where(reports)
+        .order_by(Report.created_at, Report.id).limit(limit))]
+
+
+def overdue_by_assignee(session: Session, campaign_ids: Sequence[str | None], now: datetime
+                        ) -> dict[str | None, int]:
+    """Reports of these campaigns overdue as of `now` (either clock, counted once), by
+    their assignee's name (None: nobody's yet). Reads only the overdue reports."""
+    query = (select(User.name, func.count()).select_from(Report)
+             .outerjoin(User, User.id == Report.assignee_id)
+             .where(_of_campaigns(Report.campaign_id, campaign_ids), overdue_clause(now))
+             .group_by(User.name))
+    return {name: count for name, count in session.execute(query)}

@@ -10,6 +10,7 @@ view them. Labels arrive translated: the callers choose the language.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import textwrap
@@ -23,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from reports import fonts
 from reports.figures import HOURS, DailyFigures
+from reports.words import words
 
 WIDTH_INCHES, HEIGHT_INCHES = 9.0, 3.4
 DPI = 200  # 2×: sharp on a high-density screen, still a small attachment
@@ -53,10 +55,11 @@ def _integer_axis(axis: Axes, which: str = "y") -> None:
     axis.spines[["top", "right"]].set_visible(False)
 
 
-def render_chart(figures: DailyFigures, titles: tuple[str, str] = (
-        "Calls by hour (local time)", "Reports by category")) -> bytes:
+def render_chart(figures: DailyFigures, language: str | None = None) -> bytes:
     """The daily report's PNG at 2×: calls per local hour (left), reports per category
-    (right), titled in the report's language."""
+    (right), titled in the report's language (or `language`, a catalogue's)."""
+    say = words(language or figures.language)
+    titles = say("hourly"), say("reports_by_category")
     figure = _figure(WIDTH_INCHES, HEIGHT_INCHES, DPI)
     hours_axis, categories_axis = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     _bars(hours_axis, list(HOURS), [Series("", [figures.hourly.get(h, 0) for h in HOURS])],
@@ -71,6 +74,12 @@ def render_chart(figures: DailyFigures, titles: tuple[str, str] = (
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def chart_data_uri(figures: DailyFigures, language: str | None = None) -> str:
+    """render_chart as a data: URI, for a page that carries its chart inline."""
+    png = base64.b64encode(render_chart(figures, language)).decode()
+    return f"data:image/png;base64,{png}"
 
 
 def _wrapped(label: str, fallback: str) -> str:
