@@ -28,7 +28,7 @@ from reports.words import words
 
 WIDTH_INCHES, HEIGHT_INCHES = 9.0, 3.4
 DPI = 200  # 2×: sharp on a high-density screen, still a small attachment
-SVG_WIDTH, SVG_HEIGHT = 8.0, 3.0
+SVG_WIDTH, SVG_HEIGHT = 6.0, 3.0  # small inches, so that text stays legible on a phone
 BLUE, RED, GREY, AMBER = "#3b6ea5", "#c0504d", "#9aa5b1", "#d08c1e"
 _SIZE = re.compile(r'(<svg\b[^>]*?)\s(?:width|height)="[^"]*"')
 
@@ -51,7 +51,7 @@ def _figure(width: float, height: float, dpi: int = 100) -> Figure:
 
 def _integer_axis(axis: Axes, which: str = "y") -> None:
     (axis.yaxis if which == "y" else axis.xaxis).set_major_locator(MaxNLocator(integer=True))
-    axis.tick_params(labelsize=8)
+    axis.tick_params(labelsize=9)
     axis.spines[["top", "right"]].set_visible(False)
 
 
@@ -95,16 +95,22 @@ def _bars(axis: Axes, labels: Sequence[str], series: Sequence[Series], every: in
         axis.bar(positions, run.values, bottom=bottom, color=run.color, label=run.label or None)
         bottom = [b + v for b, v in zip(bottom, run.values, strict=True)]
     ticks = positions[::max(1, every)]
-    axis.set_xticks(ticks, [labels[t] for t in ticks], fontsize=8)
+    axis.set_xticks(ticks, [labels[t] for t in ticks], fontsize=9)
     _integer_axis(axis)
     if len(series) > 1:
-        axis.legend(fontsize=8, frameon=False, loc="upper left")
+        _legend(axis, len(series))
+
+
+def _legend(axis: Axes, entries: int) -> None:
+    # Above the plot, on the title's line (the title sits left): never over a bar.
+    axis.legend(fontsize=9, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                ncols=entries, borderaxespad=0.2)
 
 
 def _horizontal(axis: Axes, items: Sequence[tuple[str, int]], color: str) -> None:
     positions = list(range(len(items)))
     axis.barh(positions, [value for _, value in items], color=color)
-    axis.set_yticks(positions, [label for label, _ in items], fontsize=8)
+    axis.set_yticks(positions, [label for label, _ in items], fontsize=9)
     axis.invert_yaxis()
     _integer_axis(axis, "x")
 
@@ -123,9 +129,9 @@ def bars_svg(title: str, labels: Sequence[str], series: Sequence[Series]) -> byt
     """Vertical bars by day or hour, stacked series (calls answered, turned away)."""
     figure = _figure(SVG_WIDTH, SVG_HEIGHT)
     axis = figure.subplots()
-    _bars(axis, labels, series, every=max(1, len(labels) // 10))
-    axis.set_title(title, fontsize=10)
-    figure.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.88)
+    _bars(axis, labels, series, every=max(1, len(labels) // 7))
+    axis.set_title(title, fontsize=11, loc="left")
+    figure.subplots_adjust(left=0.08, right=0.99, bottom=0.12, top=0.88)
     return _svg(figure)
 
 
@@ -134,12 +140,12 @@ def horizontal_svg(title: str, items: Sequence[tuple[str, str, int]], color: str
     """Horizontal bars (categories, subjects, outcomes): (label, id to draw if the label
     cannot be, value), in the order given."""
     rows = max(1, len(items))
-    figure = _figure(SVG_WIDTH, min(8.0, 0.9 + 0.32 * rows))
+    height = min(8.0, 1.0 + 0.36 * rows)
+    figure = _figure(SVG_WIDTH, height)
     axis = figure.subplots()
     _horizontal(axis, [(_wrapped(label, key), value) for label, key, value in items], color)
-    axis.set_title(title, fontsize=10)
-    figure.subplots_adjust(left=0.3, right=0.97, bottom=0.5 / (0.9 + 0.32 * rows) + 0.02,
-                           top=1 - 0.4 / (0.9 + 0.32 * rows))
+    axis.set_title(title, fontsize=11)
+    figure.subplots_adjust(left=0.36, right=0.97, bottom=0.5 / height, top=1 - 0.4 / height)
     return _svg(figure)
 
 
@@ -150,11 +156,11 @@ def lines_svg(title: str, labels: Sequence[str], series: Sequence[Series]) -> by
     positions = list(range(len(labels)))
     for run in series:
         axis.plot(positions, run.values, color=run.color, label=run.label, marker=".")
-    every = max(1, len(labels) // 10)
-    axis.set_xticks(positions[::every], list(labels)[::every], fontsize=8)
+    every = max(1, len(labels) // 7)
+    axis.set_xticks(positions[::every], list(labels)[::every], fontsize=9)
     axis.set_ylim(bottom=0)
     _integer_axis(axis)
-    axis.legend(fontsize=8, frameon=False, loc="upper left")
-    axis.set_title(title, fontsize=10)
-    figure.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.88)
+    _legend(axis, len(series))
+    axis.set_title(title, fontsize=11, loc="left")
+    figure.subplots_adjust(left=0.08, right=0.99, bottom=0.12, top=0.88)
     return _svg(figure)
