@@ -9,7 +9,7 @@ need inline styles). Beneath each, the same numbers as a table: the accessible r
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -52,22 +52,26 @@ def zone_of(campaign_id: str | None) -> ZoneInfo:
     return campaign.timezone if campaign is not None else display_zone()
 
 
+def _by_day(chart_id: str, title: str, draw: Callable[..., bytes], days: Sequence[date],
+            runs: Sequence[Series], notes: list[str]) -> ChartView:
+    """A chart with a value a day per run, and its table: one row a day."""
+    return ChartView(
+        chart_id, title, _src(draw(title, [day.strftime("%m-%d") for day in days], runs)),
+        (translated("day"), *(run.label for run in runs)),
+        [(day.isoformat(), *values) for day, *values in
+         zip(days, *(run.values for run in runs), strict=True)],
+        folded=True, notes=notes)
+
+
 def trend_charts(series: trends.Trends) -> list[ChartView]:
     """Calls by day with the turned-away band, the hour profile, follow-ups by day."""
-    days = [day.strftime("%m-%d") for day in series.days]
-    answered, refused = translated("chart_answered"), translated("chart_turned_away")
     notes = [translated("chart_zone", zone=series.zone.key)]
     if series.clipped:
         notes.append(translated("chart_clipped", days=trends.CHART_DAYS))
-    by_day = ChartView(
-        "calls-by-day", translated("chart_calls_by_day"),
-        _src(bars_svg(translated("chart_calls_by_day"), days,
-                      [Series(answered, series.answered, BLUE),
-                       Series(refused, series.turned_away, GREY)])),
-        (translated("day"), answered, refused),
-        [(day.isoformat(), a, t) for day, a, t in
-         zip(series.days, series.answered, series.turned_away, strict=True)],
-        folded=True, notes=notes)
+    by_day = _by_day("calls-by-day", translated("chart_calls_by_day"), bars_svg, series.days,
+                     [Series(translated("chart_answered"), series.answered, BLUE),
+                      Series(translated("chart_turned_away"), series.turned_away, GREY)],
+                     notes)
     hours = [f"{hour:02d}" for hour in range(24)]
     by_hour = ChartView(
         "calls-by-hour", translated("hourly"),
@@ -75,16 +79,10 @@ def trend_charts(series: trends.Trends) -> list[ChartView]:
         (translated("chart_hour"), translated("chart_calls")),
         [(f"{hour}:00", count) for hour, count in zip(hours, series.by_hour, strict=True)],
         folded=True, notes=notes[:1])
-    open_, late = translated("chart_open"), translated("overdue")
-    follow_ups = ChartView(
-        "follow-ups", translated("chart_follow_ups"),
-        _src(lines_svg(translated("chart_follow_ups"), days,
-                       [Series(open_, series.open_follow_ups, BLUE),
-                        Series(late, series.overdue_follow_ups, RED)])),
-        (translated("day"), open_, late),
-        [(day.isoformat(), o, d) for day, o, d in
-         zip(series.days, series.open_follow_ups, series.overdue_follow_ups, strict=True)],
-        folded=True, notes=[translated("chart_day_end")])
+    follow_ups = _by_day("follow-ups", translated("chart_follow_ups"), lines_svg, series.days,
+                         [Series(translated("chart_open"), series.open_follow_ups, BLUE),
+                          Series(translated("overdue"), series.overdue_follow_ups, RED)],
+                         [translated("chart_day_end")])
     return [by_day, by_hour, follow_ups]
 
 
