@@ -10,19 +10,34 @@ tallies of db/tallies.py, whose cost does not grow with the log.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    column,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from db import tallies
+from db.base import UTCDateTime
 from db.followup import (
     DONE,
     FOLLOW_UPS,
+    FollowUp,
     open_at_clause,
     overdue_acknowledgement_clause,
     overdue_at_clause,
@@ -173,7 +188,7 @@ def calls_by_hour(session: Session, campaign_ids: Sequence[str | None], start: d
                        CallTally.level == HOUR, CallTally.period >= low.strftime(_HOUR_KEY),
                        CallTally.period < high.strftime(_HOUR_KEY))
                 .group_by(CallTally.period, CallTally.outcome)):
-            hour = datetime.strptime(period, _HOUR_KEY).replace(tzinfo=UTC)
+            hour = datetime.fromisoformat(f"{period}:00").replace(tzinfo=UTC)
             counts[(hour, outcome)] += int(calls or 0)
     else:  # inside one hour, or across one boundary between two
         edges = [(start, min(low, end)), (low, end)]
@@ -196,25 +211,49 @@ _HOUR_KEY = "%Y-%m-%d %H"  # the hourly tallies' period (db/tally_models.py)
 def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
                   moments: Sequence[datetime]) -> list[tuple[int, int]]:
     """(open, overdue) reports of these campaigns as they stood at each of `moments`
-    (ascending), by db/followup's open_at and overdue_at rules. Two aggregate queries,
-    each a column pair per moment: one over the reports open now, one over those
-    referred or closed since the first moment (an index range on follow-up state and
-    time), so the cost follows the open reports and the window, not the history."""
+    (ascending), by db/followup's open_at and overdue_at rules.
+
+    Open at a moment = the reports open now whose call began before it (the report
+    tallies, per state: a few rows a day) + those referred or closed since. Overdue,
+    and the latter, come from one aggregate over the only reports that can count: done
+    since the first moment, late to acknowledge or with feedback by the last, or moved
+    on since the first (an index range each). The cost follows the window and the late
+    reports, never the campaign's history."""
     if not moments:
         return []
-    columns = []
-    for moment in moments:
-        columns += [_count_if(open_at_clause(moment)), _count_if(overdue_at_clause(moment))]
-    open_now = Report.follow_up.in_([s.value for s in FOLLOW_UPS if s not in DONE])
-    done_since = and_(Report.follow_up.in_([s.value for s in DONE]),
-                      Report.follow_up_at > moments[0])
-    totals = [0] * len(columns)
-    for candidates in (open_now, done_since):
-        row = session.execute(select(*columns).where(
-            candidates, Report.created_at < moments[-1],
-            _of_campaigns(Report.campaign_id, campaign_ids))).one()
-        totals = [total + int(value or 0) for total, value in zip(totals, row, strict=True)]
-    return [(totals[i], totals[i + 1]) for i in range(0, len(totals), 2)]
+    ids = list(campaign_ids)
+    still_open = [s.value for s in FOLLOW_UPS if s not in DONE]
+    done = [s.value for s in DONE]
+
+    def open_now(totals: tallies.ReportTotals) -> int:
+        return sum(totals.by["follow_up"].get(state, 0) for state in still_open)
+
+    open_by_start = [open_now(tallies.report_totals_until(session, ids, moments[0]))]
+    for before, moment in itertools.pairwise(moments):
+        open_by_start.append(open_by_start[-1] + open_now(
+            tallies.report_totals(session, ids, before, moment)))
+    first, last = moments[0], moments[-1]
+    candidates = union(
+        select(Report.id).where(Report.follow_up.in_(done), Report.follow_up_at > first),
+        select(Report.id).where(Report.follow_up == FollowUp.NEW.value,
+                                Report.acknowledge_due < last),
+        select(Report.id).where(Report.follow_up.in_(still_open), Report.follow_up_at > first),
+        select(Report.id).where(Report.follow_up.in_(still_open), Report.feedback_due < last))
+    # The moments as a VALUES list joined to the candidates: one small statement to
+    # compile and run, however many days are charted.
+    at = values(column("at", UTCDateTime()), name="moments").data(
+        [(m,) for m in moments]).cte("moments")  # WITH moments(at) AS (VALUES …): SQLite too
+    counted = session.execute(
+        select(at.c.at, _count_if(and_(Report.follow_up.in_(done), open_at_clause(at.c.at))),
+               _count_if(overdue_at_clause(at.c.at)))
+        .select_from(Report).join(at, true())
+        .where(Report.id.in_(select(candidates.subquery().c.id)),
+               _of_campaigns(Report.campaign_id, ids))
+        .group_by(at.c.at))
+    late = {moment: (int(reopened or 0), int(overdue or 0))
+            for moment, reopened, overdue in counted}
+    return [(open_by_start[n] + late.get(moment, (0, 0))[0], late.get(moment, (0, 0))[1])
+            for n, moment in enumerate(moments)]
 
 
 def listed_reports(session: Session, reports: ColumnElement[bool], limit: int

@@ -188,16 +188,17 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 
 
 # As of a past moment: the charts' open and overdue follow-ups by day. A report counts
-# open from its creation until it reached a done state (follow_up_at: its last change,
-# so a report closed, reopened and open now counts open from its creation on).
-def open_at_clause(moment: datetime) -> ColumnElement[bool]:
-    """The report was made before `moment` and was not yet referred or closed then."""
-    return and_(Report.created_at < moment,
+# open from its call's start (the tallies' moment for it) until it reached a done state
+# (follow_up_at: its last change, so one closed, reopened and open now counts open
+# from its call on).
+def open_at_clause(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """The report's call began before `moment`, and it was not yet referred or closed."""
+    return and_(Report.call_started_at < moment,
                 or_(Report.follow_up.not_in([s.value for s in DONE]),
                     Report.follow_up_at > moment))
 
 
-def overdue_at_clause(moment: datetime) -> ColumnElement[bool]:
+def overdue_at_clause(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """overdue_clause as it stood at `moment`: open then, and still unacknowledged past
     its acknowledgement date, or past its feedback date."""
     # Still new then: acknowledged later, or never and still new (or moved on only later).
