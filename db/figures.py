@@ -228,10 +228,11 @@ def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
     def open_now(totals: tallies.ReportTotals) -> int:
         return sum(totals.by["follow_up"].get(state, 0) for state in still_open)
 
-    open_by_start = [open_now(tallies.report_totals_until(session, ids, moments[0]))]
+    open_by_start = [open_now(tallies.report_totals_until(session, ids, moments[0],
+                                                          states_only=True))]
     for before, moment in itertools.pairwise(moments):
         open_by_start.append(open_by_start[-1] + open_now(
-            tallies.report_totals(session, ids, before, moment)))
+            tallies.report_totals(session, ids, before, moment, states_only=True)))
     first, last = moments[0], moments[-1]
     candidates = union(
         select(Report.id).where(Report.follow_up.in_(done), Report.follow_up_at > first),
