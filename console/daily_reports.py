@@ -92,7 +92,7 @@ def daily_report_page(campaign_id: str, day_text: str) -> Any:
     # A sent report shows what was e-mailed; today's figures are a click away.
     stored = delivery.figures if delivery is not None and delivery.state == "sent" else None
     current = stored is None or request.args.get("current") == "1"
-    category_labels, subject_labels = report_labels(campaign, present_language())
+    category_labels, subject_labels = report_labels(campaign, _label_language())
     if current:
         figures = campaign_figures(db(), campaign, day, now)
         figures = replace(figures, category_labels=category_labels,
@@ -112,7 +112,7 @@ def daily_report_page(campaign_id: str, day_text: str) -> Any:
         attention=delivery is not None and needs_attention(delivery, now))
 
 
-def present_language() -> str:
+def _label_language() -> str:
     """The campaign language of the console's: category labels as the console shows them."""
     return LABEL_LANGUAGE.get(g.get("lang", "zh"), "en")
 
