@@ -8,7 +8,7 @@ costs what the first does. Counts are one GROUP BY in the database.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -227,6 +227,7 @@ class ReportFigures:
     by_category: dict[str | None, int]
     by_follow_up: dict[str, int]
     overdue: int
+    by_subject: dict[str | None, int] = field(default_factory=dict)
 
 
 def _unfiltered(where: CallFilter) -> bool:
@@ -252,4 +253,5 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
         counts = figures.report_counts(session, None, now, calls=calls)
     return ReportFigures(dict(counts.by["category"]),
                          {state: n for state, n in counts.by["follow_up"].items()
-                          if state is not None and n}, counts.overdue)
+                          if state is not None and n}, counts.overdue,
+                         dict(counts.by["subject"]))
