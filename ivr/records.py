@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.twiml_text import render
+
 
 @dataclass(frozen=True)
 class ReportFact:
@@ -65,7 +67,7 @@ class Reply:
     record: StepRecord
 
     def __str__(self) -> str:
-        return str(self.twiml)
+        return render(self.twiml)
 
 
 def recording_seconds(raw: str | None) -> int | None:

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from campaign.model import Campaign, Campaigns, Route
 from db.calllog import CallKey
-from ivr import fallback, flow, followup
+from ivr import fallback, flow, followup, twiml_text
 from ivr.gate import check_gate
 from ivr.records import StepRecord
 from ivr.references import ReferencesExhausted, new_reference
@@ -69,7 +69,7 @@ def _context() -> WebhookContext:
 
 
 def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(twiml_text.render(response), mimetype="text/xml")
 
 
 def _links(context: WebhookContext) -> Links:
