@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console import bp, present
-from console.auth import address, close_db, context, db, requires, writer
+from console.auth import address, close_db, context, db, requires, visible_or_404, writer
 from console.filters import FIELDS, decode_cursor, encode_cursor
 from console.followup_reply import mark_seen
-from console.forms import ActionForm
+from console.forms import ActionForm, ReasonForm
 from console.i18n import LANGUAGES
 from console.pages import display_zone, now, translated
 from console.searches import filter_choices, list_request, remember_search, without_search_text
-from db import audit, calllist, followup
+from db import audit, calllist, followup, scope
 from db.models import Call
 from db.user_models import User
 from reports.export import call_record, csv_lines
@@ -88,7 +88,7 @@ def _csv_chunks(where: calllist.CallFilter) -> Iterator[bytes]:
     def chunks() -> Iterator[bytes]:
         # Its own session: the request's is closed before a streamed body is read.
         with sessions() as session:
-            records = (call_record(call, campaigns)
+            records = (call_record(call, campaigns, masked=True)
                        for call in calllist.iter_filtered(session, where))
             buffered: list[str] = []
             size = 0
@@ -109,7 +109,7 @@ def _csv_chunks(where: calllist.CallFilter) -> Iterator[bytes]:
 def find() -> Any:
     reference = "".join(ch for ch in request.args.get("reference", "") if ch.isdigit())[:16]
     call = calllist.call_for_reference(db(), reference) if reference else None
-    if call is None:
+    if call is None or not scope.may_see(current_user.campaigns, call.campaign_id):
         flash(translated("find_none", reference=reference or "—"), "error")
         return redirect(url_for("console.calls"))
     return redirect(url_for("console.call_page", call_sid=call.call_sid,
@@ -119,21 +119,53 @@ def find() -> Any:
 @bp.get("/calls/<call_sid>")
 @requires("calls")
 def call_page(call_sid: str) -> Any:
+    return _call_page(_call_or_404(call_sid))
+
+
+@bp.post("/calls/<call_sid>/number")
+@requires("caller_numbers")
+def reveal_number(call_sid: str) -> Any:
+    """A manager shows the whole calling number, for a reason that is audited. It is in
+    this one answer only (not stored for the session): a reload shows it masked again."""
+    call = _call_or_404(call_sid)
+    form = ReasonForm()
+    if not form.validate():
+        flash(translated("reveal_needs_reason"), "error")
+        return redirect(url_for("console.call_page", call_sid=call_sid))
+    audit.number_revealed(db(), at=now(), actor=current_user.name, call_sid=call_sid,
+                          reason=(form.reason.data or "").strip(), address=address())
+    db().commit()
+    return _call_page(call, revealed=True)
+
+
+def _call_or_404(call_sid: str) -> Call:
     call = db().scalar(select(Call).where(Call.call_sid == call_sid).options(
         selectinload(Call.events), selectinload(Call.reports)))
     if call is None:
         abort(404)
+    visible_or_404(call.campaign_id)
+    return call
+
+
+def _call_page(call: Call, *, revealed: bool = False) -> Any:
+    """A call's page; its opening is audited as viewed, and the page lists who has."""
+    moment = now()
+    with writer() as session, session.begin():
+        audit.call_viewed(session, at=moment, actor=current_user.name, call_sid=call.call_sid,
+                          references=[r.reference for r in call.reports if r.reference],
+                          address=address())
+        viewers = audit.viewers(session, call.call_sid)
     campaign = context().campaigns.by_id.get(call.campaign_id or "")
     zone = present.zone_of(context().campaigns, call.campaign_id)
     activity = followup.activity_of(db(), [r.id for r in call.reports])
     people = db().scalars(select(User).where(User.active.is_(True), User.role != "admin")
                           .order_by(User.name)).all()
     names = {u.id: u.name for u in db().scalars(select(User))}
-    moment = now()
     mark_seen(call.reports)
     return render_template(
         "console/call.html", call=call, campaign=campaign, zone=zone, activity=activity,
         people=people, names=names, now=moment, moves=followup.allowed_moves,
         needs_reason=followup.NEEDS_REASON,
         overdue=lambda report: followup.overdue(report, moment), form=ActionForm(),
-        media_ready=context().media.configured)
+        media_ready=context().media.configured, revealed=revealed,
+        viewers=viewers)

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from campaign.model import Campaign
 from console import bp, present
-from console.auth import address, context, db, requires
+from console.auth import address, context, db, requires, visible_campaign_ids, visible_or_404
 from console.pages import translated
 from db import audit, deliveries
 from reports.chart import render_chart
@@ -44,6 +44,7 @@ def _campaign(campaign_id: str) -> Campaign:
     campaign = context().campaigns.by_id.get(campaign_id)
     if campaign is None or not is_scheduled(campaign):
         abort(404)
+    visible_or_404(campaign.id)
     return campaign
 
 
@@ -72,7 +73,7 @@ def daily_reports_page() -> Any:
     now = context().clock()
     listed = []
     for campaign in context().campaigns:
-        if not is_scheduled(campaign):
+        if not is_scheduled(campaign) or campaign.id not in visible_campaign_ids():
             continue
         today = now.astimezone(campaign.timezone).date()
         last = min(today, last_report_day(campaign))

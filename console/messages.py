@@ -62,4 +62,6 @@ COMPOSED = (
     N_("ev_followup"), N_("ev_followup_found"), N_("ev_followup_limit"),
     N_("ev_followup_not_found"), N_("ev_followup_unreadable"), N_("fu_err_bad_language"),
     N_("fu_err_empty_reply"), N_("out_followed_up"), N_("reply_saved"),
+    N_("act_call_viewed"), N_("act_campaigns_limited"), N_("act_number_revealed"),
+    N_("act_number_searched"), N_("err_search_numbers"),
 )

@@ -85,9 +85,14 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str | None] = mapped_column(String(512))
     address: Mapped[str | None] = mapped_column(String(64))
+    # The chain (db/audit_chain.py): the previous line's hash, and SHA-256 over it and
+    # this line's content. Editing, removing or reordering a line breaks the chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_target_at", "target", "at"),
         Index("ix_audit_events_actor_at", "actor", "at"),
         Index("ix_audit_events_action_at", "action", "at"),
     )

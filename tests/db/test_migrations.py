@@ -263,6 +263,46 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _load_0016(connection: Connection) -> None:
+    _load_0009(connection)
+    for minute, (actor, action, target) in enumerate(
+            [("lin", "sign_in", None), ("lin", "status_changed", "48291730")]):
+        connection.execute(text(
+            "INSERT INTO audit_events (at, actor, action, target, address) "
+            "VALUES (:at, :actor, :action, :target, '10.0.0.1')"),
+            {"at": STARTED + timedelta(minutes=minute), "actor": actor, "action": action,
+             "target": target})
+
+
+def _check_0016(connection: Connection) -> None:
+    # The lines already there are chained in id order and verify; the no-UPDATE trigger
+    # lifted to chain them is back; the new tables are empty: every user sees every campaign.
+    from sqlalchemy.orm import Session
+
+    from db import audit_chain
+
+    _check_0014(connection)
+    rows = connection.execute(text("SELECT id, prev_hash, hash FROM audit_events ORDER BY id")
+                              ).all()
+    assert len(rows) == 2 and rows[0].prev_hash == audit_chain.GENESIS
+    assert rows[1].prev_hash == rows[0].hash
+    verdict = audit_chain.verify(Session(bind=connection))
+    assert verdict.broken is None and verdict.lines == 2 and verdict.head == rows[1].hash
+    savepoint = connection.begin_nested()
+    try:
+        connection.execute(text("UPDATE audit_events SET detail = 'x' WHERE id = 1"))
+    except DBAPIError as exc:
+        assert "append-only" in str(exc)
+    else:
+        raise AssertionError("audit_events accepted an UPDATE")
+    finally:
+        savepoint.rollback()
+    for table in ("user_campaigns", "saved_searches"):
+        assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0  # noqa: S608
+    indexes = {i["name"] for i in inspect(connection).get_indexes("audit_events")}
+    assert "ix_audit_events_target_at" in indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -275,6 +315,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0016": UpgradeTest(load=_load_0016, check=_check_0016),
 }
 
 
