@@ -21,7 +21,7 @@ from console.i18n import LANGUAGES
 from console.pages import display_zone, now, translated
 from console.searches import filter_choices, list_request, remember_search, without_search_text
 from db import audit, calllist, followup, scope
-from db.models import Call
+from db.models import Call, Report
 from db.user_models import User
 from reports.export import call_record, csv_lines
 
@@ -119,7 +119,7 @@ def find() -> Any:
 @bp.get("/calls/<call_sid>")
 @requires("calls")
 def call_page(call_sid: str) -> Any:
-    return _call_page(_call_or_404(call_sid))
+    return _call_page(call_sid)
 
 
 @bp.post("/calls/<call_sid>/number")
@@ -127,34 +127,36 @@ def call_page(call_sid: str) -> Any:
 def reveal_number(call_sid: str) -> Any:
     """A manager shows the whole calling number, for a reason that is audited. It is in
     this one answer only (not stored for the session): a reload shows it masked again."""
-    call = _call_or_404(call_sid)
     form = ReasonForm()
     if not form.validate():
         flash(translated("reveal_needs_reason"), "error")
         return redirect(url_for("console.call_page", call_sid=call_sid))
-    audit.number_revealed(db(), at=now(), actor=current_user.name, call_sid=call_sid,
-                          reason=(form.reason.data or "").strip(), address=address())
-    db().commit()
-    return _call_page(call, revealed=True)
+    return _call_page(call_sid, reveal_reason=(form.reason.data or "").strip())
 
 
-def _call_or_404(call_sid: str) -> Call:
-    call = db().scalar(select(Call).where(Call.call_sid == call_sid).options(
+def _call_page(call_sid: str, *, reveal_reason: str | None = None) -> Any:
+    """A call's page. Its opening (and a reveal) is audited first, in a short write
+    transaction of its own, before the page's reads begin; the page lists who has
+    opened it. Another campaign's call is not found."""
+    moment = now()
+    with writer() as session, session.begin():
+        found = session.execute(select(Call.id, Call.campaign_id)
+                                .where(Call.call_sid == call_sid)).first()
+        if found is None:
+            abort(404)
+        visible_or_404(found.campaign_id)
+        if reveal_reason is not None:
+            audit.number_revealed(session, at=moment, actor=current_user.name,
+                                  call_sid=call_sid, reason=reveal_reason, address=address())
+        references = session.scalars(select(Report.reference).where(
+            Report.call_id == found.id, Report.reference.is_not(None))).all()
+        audit.call_viewed(session, at=moment, actor=current_user.name, call_sid=call_sid,
+                          references=list(references), address=address())
+        viewers = audit.viewers(session, call_sid)
+    call = db().scalar(select(Call).where(Call.id == found.id).options(
         selectinload(Call.events), selectinload(Call.reports)))
     if call is None:
         abort(404)
-    visible_or_404(call.campaign_id)
-    return call
-
-
-def _call_page(call: Call, *, revealed: bool = False) -> Any:
-    """A call's page; its opening is audited as viewed, and the page lists who has."""
-    moment = now()
-    with writer() as session, session.begin():
-        audit.call_viewed(session, at=moment, actor=current_user.name, call_sid=call.call_sid,
-                          references=[r.reference for r in call.reports if r.reference],
-                          address=address())
-        viewers = audit.viewers(session, call.call_sid)
     campaign = context().campaigns.by_id.get(call.campaign_id or "")
     zone = present.zone_of(context().campaigns, call.campaign_id)
     activity = followup.activity_of(db(), [r.id for r in call.reports])
@@ -167,5 +169,5 @@ def _call_page(call: Call, *, revealed: bool = False) -> Any:
         people=people, names=names, now=moment, moves=followup.allowed_moves,
         needs_reason=followup.NEEDS_REASON,
         overdue=lambda report: followup.overdue(report, moment), form=ActionForm(),
-        media_ready=context().media.configured, revealed=revealed,
+        media_ready=context().media.configured, revealed=reveal_reason is not None,
         viewers=viewers)
