@@ -47,7 +47,9 @@ def list_request() -> ListRequest:
     if wanted.filter.from_numbers and not current_user.can(NUMBERS):
         wanted.filter = replace(wanted.filter, from_numbers=())
         if wanted.filter.reference is None:
+            # Not even echoed in the search box: no page of theirs holds a number.
             wanted.errors.append("err_search_numbers")
+            wanted.values["q"] = ""
             wanted.filter = replace(wanted.filter, call_ids=())
     wanted.filter = calllist.resolve_search(db(), wanted.filter)
     return wanted
