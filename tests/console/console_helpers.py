@@ -30,6 +30,17 @@ def sign_in(client, name: str, password: str = PASSWORD,  # type: ignore[no-unty
                        environ_base={"REMOTE_ADDR": address})
 
 
+def run_cli(settings, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    """`hotline ARGS…` against the test's database and campaigns."""
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+
+    return CliRunner().invoke(main, list(args), input=stdin, env={
+        "HOTLINE_DATABASE_URL": settings.database_url,
+        "HOTLINE_CAMPAIGNS": str(settings.campaigns_path)})
+
+
 def post(client, path: str, data: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
          page: str = "/console/account"):
     """A form post with a valid CSRF token taken from a page the client can open."""

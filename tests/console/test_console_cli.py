@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-from console_helpers import sign_in
+from console_helpers import run_cli, sign_in
 from sqlalchemy import select
 
 from db.user_models import AuditEvent, User
-from hotline.cli import main
 
-
-def run(settings, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args), input=stdin, env={
-        "HOTLINE_DATABASE_URL": settings.database_url,
-        "HOTLINE_CAMPAIGNS": str(settings.campaigns_path)})
+run = run_cli
 
 
 def test_add_list_disable(settings, app, engine, console) -> None:

@@ -8,14 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import time
 
 import pytest
-from click.testing import CliRunner
-from console_helpers import FAST_HASHER, PASSWORD, csrf_token, post, sign_in
+from console_helpers import FAST_HASHER, PASSWORD, csrf_token, post, run_cli, sign_in
 from sqlalchemy import select
 
 from campaign.model import Campaigns
 from db.models import Call, Report, ReportAddition
 from db.user_models import AuditEvent, User
-from hotline.cli import main
 
 OTHER_NUMBER = "+8675583001234"  # the second campaign's line (Shenzhen)
 DAILY = {"report_time": time(17, 45), "report_to": ("lead@example.org",)}
@@ -213,7 +211,7 @@ def _limits(engine) -> list[tuple[str | None, str | None]]:  # type: ignore[no-u
 
 
 def test_an_admin_limits_a_user_in_the_console(signed_in, two_campaigns, engine) -> None:
-    ours, theirs = two_campaigns
+    _ours, theirs = two_campaigns
     admin, operator = signed_in("admin"), signed_in("operator")
     assert theirs.call_sid in operator.get("/console/calls").get_data(as_text=True)
     page = admin.get("/console/admin/users").get_data(as_text=True)
@@ -234,10 +232,7 @@ def test_an_admin_limits_a_user_in_the_console(signed_in, two_campaigns, engine)
                 page="/console/admin/users").status_code == 404
 
 
-def run(settings, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args), input=stdin, env={
-        "HOTLINE_DATABASE_URL": settings.database_url,
-        "HOTLINE_CAMPAIGNS": str(settings.campaigns_path)})
+run = run_cli
 
 
 def test_the_command_line_limits_users(settings, app, engine, console) -> None:

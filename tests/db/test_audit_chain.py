@@ -20,7 +20,7 @@ from db import audit, audit_chain
 from db.engine import make_engine, make_session_factory
 from db.user_models import AuditEvent
 from hotline.cli import main
-from tests.helpers import SEED_CAMPAIGNS
+from tests.helpers import SEED_CAMPAIGNS, triggers_lifted
 
 AT = datetime(2023, 6, 1, 2, 0, tzinfo=UTC)
 
@@ -42,23 +42,11 @@ def write_lines(engine: Engine, count: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def triggers_lifted(engine: Engine) -> Iterator[Connection]:
+def audit_triggers_lifted(engine: Engine) -> Iterator[Connection]:
     """What someone with the database's owner role could do: the audit log's triggers
-    off for one transaction (PostgreSQL: a replica session fires none; SQLite: dropped
-    and created again from their own SQL)."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-            yield connection
-            return
-        triggers = connection.execute(text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name = 'audit_events'")).all()
-        for name, _sql in triggers:
-            connection.execute(text(f'DROP TRIGGER "{name}"'))
+    off for one transaction."""
+    with engine.begin() as connection, triggers_lifted(connection, "%ON audit_events%"):
         yield connection
-        for _name, sql in triggers:
-            connection.execute(text(sql))
 
 
 def test_each_line_names_the_one_before(engine: Engine) -> None:
@@ -76,7 +64,7 @@ def test_each_line_names_the_one_before(engine: Engine) -> None:
 
 def test_verify_names_a_line_edited_with_the_triggers_lifted(engine: Engine) -> None:
     ids = write_lines(engine, 5)
-    with triggers_lifted(engine) as connection:
+    with audit_triggers_lifted(engine) as connection:
         connection.execute(text("UPDATE audit_events SET actor = 'someone-else' WHERE id = :id"),
                            {"id": ids[2]})
     found = run(engine, "audit", "verify")
@@ -92,13 +80,13 @@ def test_verify_finds_a_line_resealed_or_removed(engine: Engine) -> None:
         row = connection.execute(select(AuditEvent).where(AuditEvent.id == ids[1])).one()
     forged = audit_chain.digest(row.prev_hash, audit_chain.canonical(
         row.at, row.actor, row.action, row.target, "closed → new", row.address))
-    with triggers_lifted(engine) as connection:
+    with audit_triggers_lifted(engine) as connection:
         connection.execute(text("UPDATE audit_events SET detail = 'closed → new', hash = :hash "
                                 "WHERE id = :id"), {"hash": forged, "id": ids[1]})
     resealed = run(engine, "audit", "verify")
     assert resealed.exit_code == 1 and f"broken at line {ids[2]} " in resealed.output
     assert "does not follow the line before it" in resealed.output
-    with triggers_lifted(engine) as connection:
+    with audit_triggers_lifted(engine) as connection:
         connection.execute(text("DELETE FROM audit_events WHERE id IN (:a, :b)"),
                            {"a": ids[1], "b": ids[2]})
     removed = run(engine, "audit", "verify")
@@ -118,7 +106,7 @@ def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:
                 with sessions.begin() as session:
                     audit.sign_in(session, at=AT + timedelta(seconds=n), name=f"user{who}",
                                   address=None)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
