@@ -27,11 +27,15 @@ def audit_verify() -> None:
     except OperationalError as exc:
         raise unreachable(exc) from None
     if verdict.broken is None:
-        click.echo(f"audit log intact: {verdict.lines} lines, head {verdict.head}")
+        click.echo(f"audit log intact: {_lines(verdict.lines)}, head {verdict.head}")
         return
     broken = verdict.broken
     why = ("its content does not match its hash (edited)" if broken.reason == "edited" else
            "it does not follow the line before it (a line removed, inserted or reordered)")
     click.echo(f"audit log broken at line {broken.line_id} ({broken.at.isoformat()}): {why}; "
-               f"{verdict.lines} lines before it are intact", err=True)
+               f"{_lines(verdict.lines)} before it intact", err=True)
     raise SystemExit(1)
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
