@@ -120,17 +120,13 @@ def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:
     assert verdict.broken is None and verdict.lines == writers * each
 
 
-def test_grants_are_for_postgresql(engine: Engine, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("the SQLite answer")
-    refused = run(engine, "db", "grants", "hotline_web")
-    assert refused.exit_code == 2 and "grants are for PostgreSQL" in refused.output
-
-
 def test_the_runtime_role_may_only_add_and_read_audit_lines(engine: Engine,
                                                             backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("roles and grants are PostgreSQL's")
+    if backend == "sqlite":
+        # SQLite has no roles: whoever can write the file can rewrite it.
+        refused = run(engine, "db", "grants", "hotline_web")
+        assert refused.exit_code == 2 and "grants are for PostgreSQL" in refused.output
+        return
     role = f"hotline_web_{secrets.token_hex(4)}"
     printed = run(engine, "db", "grants", role)
     assert printed.exit_code == 0, printed.output
