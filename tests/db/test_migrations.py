@@ -263,6 +263,13 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _check_0018(connection: Connection) -> None:
+    """The follow-up chart's index exists, and the tallies still follow the reports."""
+    _check_0014(connection)
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert "ix_reports_follow_up_at" in indexes
+
+
 def _load_0016(connection: Connection) -> None:
     _load_0009(connection)
     for minute, (actor, action, target) in enumerate(
@@ -315,6 +322,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0018": UpgradeTest(load=_load_0009, check=_check_0018),
     "0016": UpgradeTest(load=_load_0016, check=_check_0016),
 }
 

@@ -1,7 +1,7 @@
 """Need to know: campaigns per user, searches kept on the server, the audit chain
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-01
 
 user_campaigns limits a user to some campaigns (no row: every campaign).
@@ -18,7 +18,7 @@ from alembic import op
 from db import audit_chain
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
