@@ -195,7 +195,7 @@ def test_lists_counts_searches_exports_and_figures_leave_the_other_campaign_out(
     assert unmatched.count('class="unmatched"') == 1 and "sz-2023" not in unmatched
     stats = manager.get("/console/stats").get_data(as_text=True)
     everyone = signed_in("manager").get("/console/stats").get_data(as_text=True)
-    assert "<th>全部</th><td>2</td>" in stats and "<th>全部</th><td>4</td>" in everyone
+    assert '<p class="total">全部: 2</p>' in stats and '<p class="total">全部: 4</p>' in everyone
     days = manager.get("/console/daily-reports").get_data(as_text=True)
     assert "/daily-reports/gz-2023/" in days and "/daily-reports/sz-2023/" not in days
     # The unlimited see both campaigns.
