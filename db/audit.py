@@ -27,11 +27,14 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "passwo
            "recording_played", "export", "status_changed", "assigned", "note_added",
            "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
-           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited")
+           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited",
+           "second_factor_enrolled", "second_factor_failed", "second_factor_reset",
+           "recovery_codes_renewed", "csrf_refused", "page_refused")
 
 
 UNKNOWN = "?"  # the actor of a sign-in under a name that is no user
 PLAY_WINDOW = timedelta(minutes=5)  # range requests of one play within this are one line
+REFUSAL_WINDOW = timedelta(minutes=1)  # one line per actor and page for a burst of refusals
 
 
 def mask_number(number: str | None) -> str:
@@ -45,8 +48,11 @@ def mask_number(number: str | None) -> str:
 
 # --- the actions, one function each ------------------------------------------------------------
 
-def sign_in(session: Session, *, at: datetime, name: str, address: str | None) -> None:
-    record(session, at=at, actor=name, action="sign_in", address=address)
+def sign_in(session: Session, *, at: datetime, name: str, address: str | None,
+            method: str | None = None) -> None:
+    """`method`: how the second factor was given ("code", "recovery code"), if it was."""
+    record(session, at=at, actor=name, action="sign_in", address=address,
+           detail=f"with a {method}" if method else None)
 
 
 def sign_in_failed(session: Session, *, at: datetime, actor: str, reason: str,
@@ -144,6 +150,47 @@ def report_sent(session: Session, *, at: datetime, actor: str, campaign_id: str,
                 state: str, address: str | None) -> None:
     record(session, at=at, actor=actor, action="report_sent",
            target=f"{campaign_id} {day.isoformat()}", detail=state, address=address)
+
+
+# --- the second factor and refusals ----------------------------------------------------------
+
+def second_factor_enrolled(session: Session, *, at: datetime, actor: str, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_enrolled", target=name,
+           address=address)
+
+
+def second_factor_failed(session: Session, *, at: datetime, actor: str, method: str,
+                         address: str | None) -> None:
+    """A wrong, reused or expired second-factor code (never the code typed)."""
+    record(session, at=at, actor=actor, action="second_factor_failed", detail=f"wrong {method}",
+           address=address)
+
+
+def second_factor_reset(session: Session, *, at: datetime, actor: str, name: str,
+                        address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_reset", target=name,
+           address=address)
+
+
+def recovery_codes_renewed(session: Session, *, at: datetime, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=name, action="recovery_codes_renewed", target=name,
+           address=address)
+
+
+def csrf_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A form posted without a valid CSRF token; one line per actor and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="csrf_refused", target=path[:128], address=address)
+
+
+def page_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A page the user's role may not open (403); one line per user and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="page_refused", target=path[:128], address=address)
 
 
 # --- writing and reading lines -----------------------------------------------------------------

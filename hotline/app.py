@@ -80,12 +80,15 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         after_append=writer.drain_quietly if drain_inline else writer.notify,
         on_journal_error=metrics.count_journal_error,
         look_up=FollowUpLookup(make_session_factory(engine), clock)))
+    keyring = settings.recordings_keyring()
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        keyring=keyring, second_factor_required=settings.second_factor_required,
+        idle_minutes=settings.idle_minutes,
         writers=make_session_factory(engine, writer=True),
         media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token,
                              api_base=settings.twilio_api),
-        recordings=RecordingStore(settings.recordings_path, settings.recordings_keyring())),
+        recordings=RecordingStore(settings.recordings_path, keyring)),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
     metrics.init_app(app, engine, journal, token=settings.metrics_token)
