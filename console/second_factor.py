@@ -18,6 +18,7 @@ Like accounts.sign_in, a check is three short transactions with the hashing outs
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from db.engine import rows_changed
 from db.user_models import RecoveryCode, User
 from recordings.keys import Keyring, UnreadableSecret
 
+log = logging.getLogger(__name__)
 ISSUER = "Hotline"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1           # a code from the step before or after now is accepted too
@@ -91,17 +93,23 @@ def matching_step(secret: str, code: str, at: datetime) -> int | None:
 
 
 def secret_of(user: User, keyring: Keyring, *, pending: bool = False) -> str | None:
+    """The user's secret (or the one awaiting confirmation); None when there is none or
+    it cannot be opened (sealed under a key no longer configured, or altered), when no
+    code can match it: an admin resets the user's second factor."""
     sealed = user.totp_pending if pending else user.totp_secret
-    return keyring.open_text(sealed, _context(user.id)) if sealed else None
+    if not sealed:
+        return None
+    try:
+        return keyring.open_text(sealed, _context(user.id))
+    except UnreadableSecret:
+        log.warning("the second-factor secret of user %d cannot be opened", user.id)
+        return None
 
 
 def begin_enrolment(session: Session, user: User, keyring: Keyring) -> str:
     """The secret to show at enrolment: the one already shown (a reload shows the same
     QR code), else a new one, kept sealed until a code from it confirms it."""
-    try:
-        shown = secret_of(user, keyring, pending=True)
-    except UnreadableSecret:
-        shown = None
+    shown = secret_of(user, keyring, pending=True)
     if shown is None:
         shown = pyotp.random_base32()
         user.totp_pending = keyring.seal_text(shown, _context(user.id))
