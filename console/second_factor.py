@@ -6,9 +6,7 @@ code drawn in the page (segno, inline SVG: nothing is sent to a QR service). A c
 accepted one 30-second step either side of now, for clocks that drift, and never twice:
 the last step accepted is kept, and only a later one is taken again (replay).
 
-Recovery codes are hashed with Argon2id like passwords rather than with a keyed hash: no
-second key to keep, rotate and back up, and a code checked against ten hashes costs
-about what one sign-in costs. Each is 50 random bits, shown once, used at most once.
+Ten one-time recovery codes (console/recovery_codes.py) stand in for a lost phone.
 
 Every check, right or wrong, goes through the sign-in throttle (db/logins.py) under the
 user's name and the address, so wrong codes delay the account like wrong passwords.
@@ -19,7 +17,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,11 +24,11 @@ from datetime import datetime
 import pyotp
 import segno
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.accounts import DEFAULT_HASHER, AccountError, find_user, normalise_name
+from console import recovery_codes
+from console.accounts import DEFAULT_HASHER
 from db import audit, logins
 from db.engine import rows_changed
 from db.user_models import RecoveryCode, User
@@ -41,9 +38,6 @@ log = logging.getLogger(__name__)
 ISSUER = "Hotline"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1           # a code from the step before or after now is accepted too
-RECOVERY_CODES = 10
-RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
-RECOVERY_LENGTH = 10      # 10 of 31 symbols: about 50 bits each
 
 
 # A check of what the user typed (passed?, which kind of code), and the claim of it in
@@ -61,7 +55,7 @@ class CodeCheck:
     method: str | None = None  # "code" or "recovery code"
 
 
-def _context(user_id: int) -> bytes:
+def context_of(user_id: int) -> bytes:
     return f"hotline totp secret|user {user_id}".encode()
 
 
@@ -100,7 +94,7 @@ def secret_of(user: User, keyring: Keyring, *, pending: bool = False) -> str | N
     if not sealed:
         return None
     try:
-        return keyring.open_text(sealed, _context(user.id))
+        return keyring.open_text(sealed, context_of(user.id))
     except UnreadableSecret:
         log.warning("the second-factor secret of user %d cannot be opened", user.id)
         return None
@@ -112,40 +106,22 @@ def begin_enrolment(session: Session, user: User, keyring: Keyring) -> str:
     shown = secret_of(user, keyring, pending=True)
     if shown is None:
         shown = pyotp.random_base32()
-        user.totp_pending = keyring.seal_text(shown, _context(user.id))
+        user.totp_pending = keyring.seal_text(shown, context_of(user.id))
         session.flush()
     return shown
 
 
-def _normalise_recovery(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch.isalnum())
-
-
-def new_recovery_codes(hasher: PasswordHasher) -> list[tuple[str, str]]:
-    """Ten new codes: (as shown, "abcde-fghjk"; its hash). Hashed before any transaction."""
-    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
-             for _ in range(RECOVERY_CODES)]
-    return [(f"{code[:5]}-{code[5:]}", hasher.hash(code)) for code in codes]
-
-
-def _store_recovery_codes(session: Session, user: User, codes: list[tuple[str, str]],
-                          at: datetime) -> list[str]:
-    """The new codes replace any the user had; the codes as shown, to show once."""
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=code_hash, created_at=at)
-                    for _, code_hash in codes)
-    session.flush()
-    return [shown for shown, _ in codes]
-
-
-def _enrol(session: Session, user: User, secret: str, step: int | None, *, at: datetime,
-           keyring: Keyring, codes: list[tuple[str, str]], actor: str,
-           address: str | None) -> list[str]:
-    user.totp_secret = keyring.seal_text(secret, _context(user.id))
+def enrol(session: Session, user: User, secret: str, step: int | None, *, at: datetime,
+          keyring: Keyring, codes: list[tuple[str, str]], actor: str,
+          address: str | None) -> list[str]:
+    """Give `user` the second factor `secret` (`step`: the step of the code that
+    confirmed it, so it is not taken again) and `codes` (from recovery_codes.new());
+    the recovery codes as shown, to show once."""
+    user.totp_secret = keyring.seal_text(secret, context_of(user.id))
     user.totp_pending = None
     user.totp_last_step = step
     user.totp_enrolled_at = at
-    shown = _store_recovery_codes(session, user, codes, at)
+    shown = recovery_codes.store(session, user, codes, at)
     audit.second_factor_enrolled(session, at=at, actor=actor, name=user.name, address=address)
     return shown
 
@@ -166,13 +142,13 @@ def confirm_enrolment(writers: sessionmaker[Session], user_id: int, code: str, *
                        signs_in=signs_in)
     if check.user is None:
         return check, []
-    codes = new_recovery_codes(hasher)
+    codes = recovery_codes.new(hasher)
     with writers.begin() as session:
         user = session.get(User, user_id)
         secret = secret_of(user, keyring, pending=True) if user is not None else None
         if user is None or secret is None:
             return CodeCheck(None), []
-        shown = _enrol(session, user, secret, matching_step(secret, code, at), at=at,
+        shown = enrol(session, user, secret, matching_step(secret, code, at), at=at,
                        keyring=keyring, codes=codes, actor=user.name, address=address)
     return CodeCheck(user, method="code"), shown
 
@@ -181,12 +157,12 @@ def check_code(writers: sessionmaker[Session], user_id: int, code: str, *, at: d
                address: str, keyring: Keyring,
                hasher: PasswordHasher = DEFAULT_HASHER) -> CodeCheck:
     """The sign-in's second step: a TOTP code, or one of the user's recovery codes."""
-    recovery = _normalise_recovery(code)
     state: dict[str, int] = {}
 
     def verify(user: User) -> tuple[bool, str | None]:
-        if len(recovery) == RECOVERY_LENGTH and not recovery.isdigit():
-            found = _matching_recovery_code(writers, user.id, recovery, hasher)
+        if recovery_codes.looks_like_one(code):
+            found = recovery_codes.matching(writers, user.id, recovery_codes.normalise(code),
+                                            hasher)
             if found is not None:
                 state["recovery"] = found
             return found is not None, "recovery code"
@@ -212,20 +188,6 @@ def check_code(writers: sessionmaker[Session], user_id: int, code: str, *, at: d
 
     return _throttled(writers, user_id, at=at, address=address, verify=verify, claim=claim,
                       signs_in=True)
-
-
-def _matching_recovery_code(writers: sessionmaker[Session], user_id: int, code: str,
-                            hasher: PasswordHasher) -> int | None:
-    with writers() as session:
-        unused = session.execute(select(RecoveryCode.id, RecoveryCode.code_hash).where(
-            RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).all()
-    for ident, code_hash in unused:  # the hashing happens outside any transaction
-        try:
-            if hasher.verify(code_hash, code):
-                return int(ident)
-        except (VerificationError, InvalidHashError):
-            continue
-    return None
 
 
 def _throttled(writers: sessionmaker[Session], user_id: int, *, at: datetime, address: str,
@@ -258,74 +220,3 @@ def _throttled(writers: sessionmaker[Session], user_id: int, *, at: datetime, ad
         audit.second_factor_failed(session, at=at, actor=name, method=method or "code",
                                    address=address)
     return CodeCheck(None)
-
-
-def enrol_from_command_line(session: Session, name: str, *, at: datetime, keyring: Keyring,
-                            hasher: PasswordHasher = DEFAULT_HASHER
-                            ) -> tuple[User, str, list[str]]:
-    """`hotline users totp NAME`: enrol NAME with a new secret; (user, otpauth URI, codes)."""
-    user = find_user(session, name)
-    if user is None:
-        raise AccountError("no_user", f"there is no user {normalise_name(name)!r}")
-    if enrolled(user):
-        raise AccountError("enrolled", f"{user.name} already has a second factor; "
-                           "`hotline users reset-2fa` first to give them a new one")
-    secret = pyotp.random_base32()
-    codes = _enrol(session, user, secret, None, at=at, keyring=keyring,
-                   codes=new_recovery_codes(hasher), actor=audit.COMMAND_LINE, address=None)
-    return user, provisioning_uri(secret, user.name), codes
-
-
-def reset(session: Session, name: str, *, at: datetime, actor: str = audit.COMMAND_LINE,
-          address: str | None = None) -> User:
-    """Take NAME's second factor away (a lost phone): they enrol again at the next sign-in
-    where it is required, and every session they have open ends now."""
-    user = find_user(session, name)
-    if user is None:
-        raise AccountError("no_user", f"there is no user {normalise_name(name)!r}")
-    user.totp_secret = user.totp_pending = None
-    user.totp_last_step = None
-    user.totp_enrolled_at = None
-    user.session_token = secrets.token_hex(16)
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    session.flush()
-    audit.second_factor_reset(session, at=at, actor=actor, name=user.name, address=address)
-    return user
-
-
-def recovery_codes_left(session: Session, user_id: int) -> int:
-    return len(session.scalars(select(RecoveryCode.id).where(
-        RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))).all())
-
-
-def renew_recovery_codes(session: Session, user_id: int, *, at: datetime,
-                         codes: list[tuple[str, str]], address: str | None) -> list[str]:
-    """New recovery codes for an enrolled user (the old ones stop working); `codes` from
-    new_recovery_codes(), made before the transaction."""
-    user = session.get(User, user_id)
-    if user is None or not enrolled(user):
-        raise AccountError("not_enrolled", "set up the second factor first")
-    shown = _store_recovery_codes(session, user, codes, at)
-    audit.recovery_codes_renewed(session, at=at, name=user.name, address=address)
-    return shown
-
-
-def reseal_secrets(writers: sessionmaker[Session], keyring: Keyring) -> int:
-    """Seal every TOTP secret again under the current key (`hotline recordings rekey`);
-    how many moved. A secret under a key no longer in the keyring is left as it is."""
-    moved = 0
-    with writers.begin() as session:
-        for user in session.scalars(select(User).where(or_(
-                User.totp_secret.is_not(None), User.totp_pending.is_not(None)))):
-            for column in ("totp_secret", "totp_pending"):
-                sealed = getattr(user, column)
-                if sealed is None or Keyring.key_of(sealed) == keyring.current.id:
-                    continue
-                try:
-                    secret = keyring.open_text(sealed, _context(user.id))
-                except UnreadableSecret:
-                    continue
-                setattr(user, column, keyring.seal_text(secret, _context(user.id)))
-                moved += 1
-    return moved
-

@@ -13,7 +13,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from console import bp, present
+from console import bp, present, recovery_codes
 from console import second_factor as factor
 from console.accounts import AccountError
 from console.auth import address, context, db, requires, writer
@@ -110,12 +110,12 @@ def enrol_page() -> Any:
 @bp.post("/account/recovery-codes")
 @requires()
 def renew_recovery_codes() -> Any:
-    codes = factor.new_recovery_codes(context().hasher)  # hashed before the transaction
+    codes = recovery_codes.new(context().hasher)  # hashed before the transaction
     shown: list[str] = []
 
     def renew() -> None:
-        shown.extend(factor.renew_recovery_codes(db(), current_user.id, at=now(), codes=codes,
-                                                 address=address()))
+        shown.extend(recovery_codes.renew(db(), current_user.id, at=now(), codes=codes,
+                                          address=address()))
 
     if commit_change(renew, AccountError) is not None:
         return redirect(url_for("console.account"))

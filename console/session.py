@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from console import PREFIX, bp, present, second_factor
+from console import PREFIX, bp, present, recovery_codes, second_factor
 from console.accounts import AccountError, change_password, sign_in
 from console.accounts import sign_out as end_sessions
 from console.auth import ConsoleUser, address, context, db, requires
@@ -85,7 +85,7 @@ def _account_page(form: PasswordForm, error: str | None = None, status: int = 20
     user = db().get(User, current_user.id)
     state = {"enrolled": user is not None and second_factor.enrolled(user),
              "since": user.totp_enrolled_at if user else None,
-             "codes_left": second_factor.recovery_codes_left(db(), current_user.id)}
+             "codes_left": recovery_codes.left(db(), current_user.id)}
     return render_template("console/account.html", form=form, error=error,
                            second_factor=state, zone=display_zone()), status
 

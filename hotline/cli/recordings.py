@@ -121,7 +121,7 @@ def recordings_fetch() -> None:
 @recordings.command("rekey")
 def recordings_rekey() -> None:
     """Seal every recording again under HOTLINE_RECORDINGS_KEY (after a key rotation)."""
-    from console.second_factor import reseal_secrets
+    from console.second_factor_admin import reseal_secrets
     from recordings.rekey import rekey_all
 
     settings = read_settings()

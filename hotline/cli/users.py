@@ -100,7 +100,7 @@ def users_password(name: str, password_stdin: bool) -> None:
 def users_totp(name: str, qr: bool) -> None:
     """Enrol NAME in the second factor from here: prints the otpauth:// URI for their
     authenticator app and their ten recovery codes (shown only this once)."""
-    from console.second_factor import enrol_from_command_line
+    from console.second_factor_admin import enrol_from_command_line
 
     settings = read_settings()
     engine = _accounts_database()
@@ -130,7 +130,7 @@ def users_totp(name: str, qr: bool) -> None:
 def users_reset_2fa(name: str) -> None:
     """Take NAME's second factor away (a lost phone): signs them out everywhere; they
     enrol again at their next sign-in."""
-    from console.second_factor import reset
+    from console.second_factor_admin import reset
 
     user = _change(_accounts_database(),
                    lambda session: reset(session, name, at=datetime.now(UTC)))

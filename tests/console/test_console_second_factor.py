@@ -231,3 +231,34 @@ def test_production_always_requires_the_second_factor(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="production always requires"):
         Settings.from_env({"HOTLINE_ENV": "production", "HOTLINE_SECOND_FACTOR": "optional"},
                           instance_path=tmp_path)
+
+
+def test_a_key_rotation_moves_the_secrets_and_codes_still_work(app, users, required,
+                                                               settings, engine, clock,
+                                                               monkeypatch) -> None:
+    from dataclasses import replace
+
+    from hotline.app import create_app
+    from recordings.keys import new_key_text
+
+    secret, _ = enrol(app.test_client(), clock, "operator")
+    old_key = settings.local_recordings_key_path.read_text().strip()
+    new_key = new_key_text()
+    for name, value in (("HOTLINE_DATABASE_URL", settings.database_url),
+                        ("HOTLINE_CAMPAIGNS", str(settings.campaigns_path)),
+                        ("HOTLINE_INSTANCE_PATH", str(settings.instance_path)),
+                        ("HOTLINE_RECORDINGS_KEY", new_key),
+                        ("HOTLINE_RECORDINGS_OLD_KEYS", old_key)):
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["recordings", "rekey"])
+    assert result.exit_code == 0, result.output
+    assert "1 second-factor secret(s) sealed again" in result.output
+    # With only the new key configured, the operator still signs in with their phone.
+    rotated = create_app(replace(settings, recordings_key=new_key), clock=clock,
+                         campaigns=required.campaigns, engine=engine, drain_inline=True)
+    rotated.extensions["hotline.console"].second_factor_required = True
+    rotated.extensions["hotline.console"].hasher = required.hasher
+    clock.advance(30)
+    client = rotated.test_client()
+    assert sign_in(client, "operator").headers["Location"] == "/console/login/code"
+    assert send_code(client, totp(secret, clock())).status_code == 302
