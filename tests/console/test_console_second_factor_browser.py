@@ -5,24 +5,13 @@ the page shows, as an authenticator app would."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from console_helpers import PASSWORD, totp
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, needs_chromium
-
-pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+from tests.console.test_console_browser import (  # noqa: F401  (fixtures)
+    browser,
+    pytestmark,
+)
 
 
 def _password(page, base: str) -> None:  # type: ignore[no-untyped-def]
@@ -37,7 +26,7 @@ def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(re.compile(r"/console/login$"))
 
 
-def test_the_second_factor_journey(browser, live_server, users, console, clock,
+def test_the_second_factor_journey(browser, live_server, users, console, clock,  # noqa: F811
                                    tmp_path) -> None:
     console.second_factor_required = True
     context = browser.new_context(locale="en-GB")
