@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from console import bp, present, recovery_codes
 from console import second_factor as factor
-from console.accounts import AccountError
+from console.accounts import AccountError, normalise_name
 from console.auth import address, context, db, requires, writer
 from console.forms import CodeForm
 from console.pages import commit_change, display_zone, now, translated
+from console.second_factor_admin import reset
 from console.session import PENDING, PENDING_SECONDS, complete_sign_in
 from db.user_models import User
 
@@ -121,3 +122,16 @@ def renew_recovery_codes() -> Any:
         return redirect(url_for("console.account"))
     return render_template("console/recovery_codes.html", codes=shown,
                            next=url_for("console.account"))
+
+
+@bp.post("/admin/users/<name>/second-factor")
+@requires("admin")
+def admin_reset_second_factor(name: str) -> Any:
+    """An admin takes a user's second factor away (a lost phone), like
+    `hotline users reset-2fa`: audited, and the user is signed out everywhere."""
+    failed = commit_change(lambda: reset(db(), name, at=now(), actor=current_user.name,
+                                         address=address()), AccountError)
+    if failed is not None:
+        abort(404)
+    flash(translated("tf_reset_done", name=normalise_name(name)), "ok")
+    return redirect(url_for("console.admin_users"))

@@ -42,6 +42,7 @@ ROUTES = [
     ("GET", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users/{name}/active", "admin"),
+    ("POST", "/console/admin/users/{name}/second-factor", "admin"),
     ("GET", "/console/admin/campaigns", "admin"),
     ("GET", "/console/admin/audit", "admin"),
     ("POST", "/console/logout", "signed_in"),  # last: it signs the client out

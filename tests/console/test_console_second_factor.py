@@ -262,3 +262,25 @@ def test_a_key_rotation_moves_the_secrets_and_codes_still_work(app, users, requi
     client = rotated.test_client()
     assert sign_in(client, "operator").headers["Location"] == "/console/login/code"
     assert send_code(client, totp(secret, clock())).status_code == 302
+
+
+def test_an_admin_resets_a_lost_phone_in_the_console(app, users, required, engine,
+                                                      clock) -> None:
+    enrol(app.test_client(), clock, "operator")
+    operator = app.test_client()
+    secret, _ = enrol(app.test_client(), clock, "admin", address="10.0.0.3")
+    clock.advance(30)
+    admin = app.test_client()
+    sign_in(admin, "admin", address="10.0.0.3")
+    assert send_code(admin, totp(secret, clock()), "10.0.0.3").status_code == 302
+    page = admin.get("/console/admin/users?lang=en").get_data(as_text=True)
+    assert page.count("Reset second factor") == 1  # the operator's; never one's own
+    sign_in(operator, "operator")
+    reset = post(admin, "/console/admin/users/operator/second-factor", page="/console/account")
+    assert reset.status_code == 302
+    assert "none" in admin.get("/console/admin/users?lang=en").get_data(as_text=True)
+    # The operator's half-finished sign-in is void; the next one enrols again.
+    assert operator.get("/console/login/code").headers["Location"] == "/console/login"
+    assert sign_in(app.test_client(), "operator").headers["Location"] == "/console/login/enrol"
+    assert _audit(engine, "second_factor_reset") == [("admin", "second_factor_reset", None)]
+    assert post(admin, "/console/admin/users/nobody/second-factor").status_code == 404
