@@ -120,7 +120,8 @@ def test_an_operators_day(browser, live_server, users, reported_call, engine, sh
     admin.goto(f"{live_server}/console/admin/audit?actor=operator")
     actions = admin.locator("tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.action)")
-    assert actions == ["sign_out", "export", "note_added", "status_changed",
+    # The admin page the operator was turned away from is in the log too.
+    assert actions == ["sign_out", "page_refused", "export", "note_added", "status_changed",
                        "recording_played", "sign_in"]
     shots(admin, "5-audit-log")
     admin.context.close()
