@@ -68,6 +68,9 @@ def test_settings_read_from_the_environment(tmp_path: Path) -> None:
     ({"HOTLINE_PUBLIC_URL": "https://h.example.org/?x=1"}, "without a query"),
     ({"HOTLINE_PROXY_HOPS": "many"}, "HOTLINE_PROXY_HOPS"),
     ({"HOTLINE_ENV": "staging"}, "HOTLINE_ENV"),
+    ({"HOTLINE_IDLE_MINUTES": "0"}, "HOTLINE_IDLE_MINUTES"),
+    ({"HOTLINE_IDLE_MINUTES": "half an hour"}, "HOTLINE_IDLE_MINUTES"),
+    ({"HOTLINE_SECOND_FACTOR": "sometimes"}, "HOTLINE_SECOND_FACTOR"),
 ])
 def test_bad_settings_are_named(env: dict[str, str], message: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=message):

@@ -105,3 +105,12 @@ def test_the_nginx_site_clears_the_untrusted_headers_and_sends_hsts_for_subdomai
         assert f'proxy_set_header {header} "";' in site
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in site  # never the client's
     assert 'Strict-Transport-Security "max-age=31536000; includeSubDomains" always' in site
+
+
+def test_production_refuses_a_short_metrics_token(tmp_path: Path) -> None:
+    env = {"HOTLINE_ENV": "production", "HOTLINE_METRICS_TOKEN": "short"}
+    problems = Settings.from_env(env, instance_path=tmp_path).production_problems()
+    assert "HOTLINE_METRICS_TOKEN is shorter than 32 characters" in problems
+    env["HOTLINE_METRICS_TOKEN"] = TOKEN
+    assert not any("METRICS" in p for p in
+                   Settings.from_env(env, instance_path=tmp_path).production_problems())
