@@ -287,6 +287,13 @@ def _check_0015(connection: Connection) -> None:
     savepoint.rollback()
 
 
+def _check_0018(connection: Connection) -> None:
+    """The follow-up chart's index exists, and the tallies still follow the reports."""
+    _check_0014(connection)
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert "ix_reports_follow_up_at" in indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -300,6 +307,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
     "0015": UpgradeTest(load=_load_0014, check=_check_0015),
+    "0018": UpgradeTest(load=_load_0009, check=_check_0018),
 }
 
 
