@@ -34,11 +34,14 @@ ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "passwo
            "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
            "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited",
+           "second_factor_enrolled", "second_factor_failed", "second_factor_reset",
+           "recovery_codes_renewed", "csrf_refused", "page_refused",
            *NEED_TO_KNOW_ACTIONS)
 
 
 UNKNOWN = "?"  # the actor of a sign-in under a name that is no user
 PLAY_WINDOW = timedelta(minutes=5)  # range requests of one play within this are one line
+REFUSAL_WINDOW = timedelta(minutes=1)  # one line per actor and page for a burst of refusals
 
 
 def mask_number(number: str | None) -> str:
@@ -52,8 +55,11 @@ def mask_number(number: str | None) -> str:
 
 # --- the actions, one function each ------------------------------------------------------------
 
-def sign_in(session: Session, *, at: datetime, name: str, address: str | None) -> None:
-    record(session, at=at, actor=name, action="sign_in", address=address)
+def sign_in(session: Session, *, at: datetime, name: str, address: str | None,
+            method: str | None = None) -> None:
+    """`method`: how the second factor was given ("code", "recovery code"), if it was."""
+    record(session, at=at, actor=name, action="sign_in", address=address,
+           detail=f"with a {method}" if method else None)
 
 
 def sign_in_failed(session: Session, *, at: datetime, actor: str, reason: str,
@@ -199,6 +205,47 @@ def viewers(session: Session, call_sid: str) -> list[Viewer]:
     found = [Viewer(actor, count, last.replace(tzinfo=UTC) if last.tzinfo is None else last)
              for actor, count, last in rows]
     return sorted(found, key=lambda viewer: viewer.last, reverse=True)
+
+
+# --- the second factor and refusals ----------------------------------------------------------
+
+def second_factor_enrolled(session: Session, *, at: datetime, actor: str, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_enrolled", target=name,
+           address=address)
+
+
+def second_factor_failed(session: Session, *, at: datetime, actor: str, method: str,
+                         address: str | None) -> None:
+    """A wrong, reused or expired second-factor code (never the code typed)."""
+    record(session, at=at, actor=actor, action="second_factor_failed", detail=f"wrong {method}",
+           address=address)
+
+
+def second_factor_reset(session: Session, *, at: datetime, actor: str, name: str,
+                        address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_reset", target=name,
+           address=address)
+
+
+def recovery_codes_renewed(session: Session, *, at: datetime, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=name, action="recovery_codes_renewed", target=name,
+           address=address)
+
+
+def csrf_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A form posted without a valid CSRF token; one line per actor and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="csrf_refused", target=path[:128], address=address)
+
+
+def page_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A page the user's role may not open (403); one line per user and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="page_refused", target=path[:128], address=address)
 
 
 # --- writing and reading lines -----------------------------------------------------------------

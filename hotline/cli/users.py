@@ -145,6 +145,49 @@ def users_password(name: str, password_stdin: bool) -> None:
     click.echo(f"new password set for {user.name}")
 
 
+@users.command("totp")
+@click.argument("name")
+@click.option("--qr", is_flag=True, help="also draw the QR code in the terminal")
+def users_totp(name: str, qr: bool) -> None:
+    """Enrol NAME in the second factor from here: prints the otpauth:// URI for their
+    authenticator app and their ten recovery codes (shown only this once)."""
+    from console.second_factor_admin import enrol_from_command_line
+
+    settings = read_settings()
+    engine = _accounts_database()
+    keyring = settings.recordings_keyring()
+    made: list[tuple[str, list[str]]] = []  # the URI and the codes, out of the transaction
+
+    def enrol(session: Session) -> User:
+        user, uri, codes = enrol_from_command_line(session, name, at=datetime.now(UTC),
+                                                   keyring=keyring)
+        made.append((uri, codes))
+        return user
+
+    user = _change(engine, enrol)
+    uri, codes = made[0]
+    click.echo(uri)
+    if qr:
+        import segno
+
+        segno.make(uri, error="m").terminal(compact=True)
+    click.echo(f"recovery codes for {user.name} (each works once):", err=True)
+    for code in codes:
+        click.echo(f"  {code}", err=True)
+
+
+@users.command("reset-2fa")
+@click.argument("name")
+def users_reset_2fa(name: str) -> None:
+    """Take NAME's second factor away (a lost phone): signs them out everywhere; they
+    enrol again at their next sign-in."""
+    from console.second_factor_admin import reset
+
+    user = _change(_accounts_database(),
+                   lambda session: reset(session, name, at=datetime.now(UTC)))
+    click.echo(f"second factor of {user.name} reset; they enrol again at their next sign-in")
+
+
 def _accounts_database() -> Engine:
     engine = open_engine(read_settings())
     prepare_database(engine)

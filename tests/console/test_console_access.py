@@ -10,6 +10,13 @@ ROUTES = [
     ("GET", "/console/login", "public"),
     ("POST", "/console/login", "public"),
     ("GET", "/console/static/console.css", "public"),
+    # The second factor's steps: without a pending sign-in they send back to the sign-in
+    # page (enrolment is also open to a signed-in user who has no second factor yet).
+    ("GET", "/console/login/code", "public"),
+    ("POST", "/console/login/code", "public"),
+    ("GET", "/console/login/enrol", "public"),
+    ("POST", "/console/login/enrol", "public"),
+    ("POST", "/console/account/recovery-codes", "signed_in"),
     ("GET", "/console/", "signed_in"),
     ("GET", "/console/account", "signed_in"),
     ("POST", "/console/account", "signed_in"),
@@ -37,6 +44,7 @@ ROUTES = [
     ("POST", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users/{name}/active", "admin"),
     ("POST", "/console/admin/users/{name}/campaigns", "admin"),
+    ("POST", "/console/admin/users/{name}/second-factor", "admin"),
     ("GET", "/console/admin/campaigns", "admin"),
     ("GET", "/console/admin/audit", "admin"),
     ("POST", "/console/logout", "signed_in"),  # last: it signs the client out

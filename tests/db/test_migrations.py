@@ -263,6 +263,30 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _load_0014(connection: Connection) -> None:
+    _load_0009(connection)
+    connection.execute(text(
+        "INSERT INTO users (id, name, role, password_hash, active, session_token, created_at, "
+        "password_changed_at) VALUES (1, 'lin', 'operator', 'x', true, 't', :at, :at)"),
+        {"at": STARTED})
+
+
+def _check_0015(connection: Connection) -> None:
+    # Users stay as they were, with no second factor yet; their recovery codes go with them.
+    _check_0014(connection)
+    users = connection.execute(text(
+        "SELECT name, password_hash, totp_secret, totp_pending, totp_last_step, "
+        "totp_enrolled_at FROM users")).all()
+    assert [tuple(row) for row in users] == [("lin", "x", None, None, None, None)]
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (1, 'h', :at)"),
+        {"at": STARTED})
+    connection.execute(text("DELETE FROM users"))
+    assert connection.execute(text("SELECT count(*) FROM recovery_codes")).scalar() == 0
+    savepoint.rollback()
+
+
 def _check_0018(connection: Connection) -> None:
     """The follow-up chart's index exists, and the tallies still follow the reports."""
     _check_0014(connection)
@@ -322,6 +346,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0015": UpgradeTest(load=_load_0014, check=_check_0015),
     "0018": UpgradeTest(load=_load_0009, check=_check_0018),
     "0016": UpgradeTest(load=_load_0016, check=_check_0016),
 }
