@@ -5,15 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite lint format translations bench bench-quick clean
+.PHONY: help run test test-sqlite lint lock format translations bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# Every package comes from the lock, checked against its hashes (`make lock` writes it).
+$(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -26,6 +26,10 @@ test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL w
 lint: $(STAMP) ## ruff, and mypy (strict on the core: campaign, ivr, db, webhooks, journal)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+lock: | $(STAMP) ## refresh requirements.lock and requirements-dev.lock (hashes) from requirements*.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock" --python-version 3.11 requirements.txt -o requirements.lock
+	$(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock" --python-version 3.11 requirements-dev.txt -o requirements-dev.lock
 
 format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .

@@ -21,6 +21,7 @@ from campaign.model import Campaigns
 from console.accounts import DEFAULT_HASHER
 from console.i18n import init_babel
 from console.recordings.media import RecordingMedia
+from recordings.keys import Keyring
 from recordings.store import RecordingStore
 
 PREFIX = "/console"
@@ -46,6 +47,16 @@ class ConsoleContext:
     writers: sessionmaker[Session] | None = None
     # The recordings brought home (recordings/); None: only Twilio's copies are played.
     recordings: RecordingStore | None = None
+    # The key that seals the second factor's secrets: the recordings' (recordings/keys.py).
+    keyring: Keyring | None = None
+    second_factor_required: bool = False  # always in production (HOTLINE_SECOND_FACTOR)
+    idle_minutes: int = 30                # HOTLINE_IDLE_MINUTES
+
+    @property
+    def sealing(self) -> Keyring:
+        if self.keyring is None:
+            raise RuntimeError("the console has no keyring for the second factor's secrets")
+        return self.keyring
 
     @property
     def write_sessions(self) -> sessionmaker[Session]:
@@ -63,6 +74,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         followup,
         followup_reply,
         hooks,
+        second_factor_pages,
         session,
         stats,
     )

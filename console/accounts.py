@@ -105,6 +105,9 @@ def set_active(session: Session, name: str, active: bool, *, at: datetime,
 class SignIn:
     user: User | None
     throttled_until: datetime | None = None
+    # The password was right; a second factor must follow: a code (the user enrolled)
+    # or enrolment (they have none, and it is required).
+    second_step: str | None = None  # None | "code" | "enrol"
 
 
 @functools.cache
@@ -114,8 +117,11 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 
 def sign_in(writers: sessionmaker[Session], name: str, password: str, *, address: str,
-            at: datetime, hasher: PasswordHasher = DEFAULT_HASHER) -> SignIn:
-    """Check a sign-in; record it (and throttle) whatever the result.
+            at: datetime, hasher: PasswordHasher = DEFAULT_HASHER,
+            second_factor_required: bool = False) -> SignIn:
+    """Check a sign-in's password; record it (and throttle) whatever the result. A user
+    with a second factor (or without one where it is required) is not signed in yet:
+    `second_step` says what follows, and the sign-in is audited when that passes.
 
     Three short transactions on `writers` (a writer session factory): the attempt is
     committed as pending, then the throttle is counted, then the result is written;
@@ -152,8 +158,11 @@ def sign_in(writers: sessionmaker[Session], name: str, password: str, *, address
         if hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         logins.finish_attempt(session, attempt, logins.OK)
-        audit.sign_in(session, at=at, name=name, address=address)
-    return SignIn(user)
+        second_step = ("code" if user.totp_secret is not None else
+                       "enrol" if second_factor_required else None)
+        if second_step is None:
+            audit.sign_in(session, at=at, name=name, address=address)
+    return SignIn(user, second_step=second_step)
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:

@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from campaign.calendar import local_midnight
 from console import bp
-from console.accounts import AccountError, list_users, normalise_name, set_active
+from console.accounts import AccountError, find_user, list_users, normalise_name, set_active
 from console.accounts import add_user as create_user
 from console.auth import address, context, db, requires
 from console.filters import decode_cursor, encode_cursor
 from console.forms import ActionForm, UserForm
 from console.pages import commit_change, display_zone, now, translated
-from db import audit
+from db import audit, scope
 from db.user_models import ROLES
 
 AUDIT_PAGE = 100  # lines of the audit log a page
@@ -42,6 +42,7 @@ def admin_users() -> Any:
             return redirect(url_for("console.admin_users"))
     return render_template("console/admin_users.html", users=list_users(db()), form=form,
                            roles=ROLES, action_form=ActionForm(),
+                           limited=scope.campaigns_by_user(db()),
                            error=translated(error) if error else None), (400 if error else 200)
 
 
@@ -62,6 +63,24 @@ def admin_user_active(name: str) -> Any:
     else:
         flash(translated("user_enabled", name=name) if active
               else translated("user_disabled", name=name), "ok")
+    return redirect(url_for("console.admin_users"))
+
+
+@bp.post("/admin/users/<name>/campaigns")
+@requires("admin")
+def admin_user_campaigns(name: str) -> Any:
+    """Limit a user to the campaigns ticked (none ticked: every campaign)."""
+    user = find_user(db(), name)
+    if user is None:
+        abort(404)
+    wanted = request.form.getlist("campaign")
+    failed = commit_change(lambda: scope.set_campaigns(
+        db(), user, wanted, known=context().campaigns.by_id, at=now(),
+        actor=current_user.name, address=address()), scope.ScopeError)
+    if failed is not None:
+        flash(translated("acc_bad_campaign"), "error")
+    else:
+        flash(translated("user_campaigns_saved", name=user.name), "ok")
     return redirect(url_for("console.admin_users"))
 
 

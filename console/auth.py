@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import scope
 from db.user_models import User
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 # who called in are best protected when as few people as possible can hear them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset({"calls"}),
-    "manager": frozenset({"calls", "stats", "original_voice", "legal_hold"}),
+    "manager": frozenset({"calls", "stats", "original_voice", "legal_hold", "caller_numbers"}),
     "admin": frozenset({"admin"}),
 }
 
@@ -37,6 +38,8 @@ class ConsoleUser:
     name: str
     role: str
     session_token: str
+    # The campaigns they may see (db/scope.py); None: every campaign.
+    campaigns: frozenset[str] | None = None
 
     is_authenticated = True
     is_active = True
@@ -50,8 +53,8 @@ class ConsoleUser:
         return permission in PERMISSIONS.get(self.role, frozenset())
 
     @classmethod
-    def of(cls, user: User) -> ConsoleUser:
-        return cls(user.id, user.name, user.role, user.session_token)
+    def of(cls, user: User, campaigns: frozenset[str] | None = None) -> ConsoleUser:
+        return cls(user.id, user.name, user.role, user.session_token, campaigns)
 
 
 def context() -> ConsoleContext:
@@ -98,9 +101,9 @@ def load_user(user_id: str) -> ConsoleUser | None:
     # Its own short read, so the request's transaction starts only when the view needs it.
     with context().sessions() as session:
         user = session.scalar(select(User).where(User.id == int(ident)))
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return ConsoleUser.of(user)
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return ConsoleUser.of(user, scope.visible_campaigns(session, user.id))
 
 
 def me() -> User:
@@ -109,6 +112,19 @@ def me() -> User:
     if user is None:
         abort(403)
     return user
+
+
+def visible_or_404(campaign_id: str | None) -> None:
+    """Another campaign's call, report, recording or day is "not found" for a user
+    limited to some campaigns: not even its existence is told."""
+    if not scope.may_see(current_user.campaigns, campaign_id):
+        abort(404)
+
+
+def visible_campaign_ids() -> list[str]:
+    """The configured campaigns the signed-in user may see."""
+    return [campaign.id for campaign in context().campaigns
+            if scope.may_see(current_user.campaigns, campaign.id)]
 
 
 def address() -> str:

@@ -13,15 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console import bp, present
-from console.auth import address, close_db, context, db, requires, writer
+from console.auth import address, close_db, context, db, requires, visible_or_404, writer
 from console.filters import FIELDS, decode_cursor, encode_cursor
 from console.followup_reply import mark_seen
-from console.forms import ActionForm
+from console.forms import ActionForm, ReasonForm
 from console.i18n import LANGUAGES
 from console.pages import display_zone, now, translated
 from console.searches import filter_choices, list_request, remember_search, without_search_text
-from db import audit, calllist, followup
-from db.models import Call
+from db import audit, calllist, followup, scope
+from db.models import Call, Report
 from db.user_models import User
 from reports.export import call_record, csv_lines
 
@@ -88,7 +88,7 @@ def _csv_chunks(where: calllist.CallFilter) -> Iterator[bytes]:
     def chunks() -> Iterator[bytes]:
         # Its own session: the request's is closed before a streamed body is read.
         with sessions() as session:
-            records = (call_record(call, campaigns)
+            records = (call_record(call, campaigns, masked=True)
                        for call in calllist.iter_filtered(session, where))
             buffered: list[str] = []
             size = 0
@@ -109,7 +109,7 @@ def _csv_chunks(where: calllist.CallFilter) -> Iterator[bytes]:
 def find() -> Any:
     reference = "".join(ch for ch in request.args.get("reference", "") if ch.isdigit())[:16]
     call = calllist.call_for_reference(db(), reference) if reference else None
-    if call is None:
+    if call is None or not scope.may_see(current_user.campaigns, call.campaign_id):
         flash(translated("find_none", reference=reference or "—"), "error")
         return redirect(url_for("console.calls"))
     return redirect(url_for("console.call_page", call_sid=call.call_sid,
@@ -119,7 +119,41 @@ def find() -> Any:
 @bp.get("/calls/<call_sid>")
 @requires("calls")
 def call_page(call_sid: str) -> Any:
-    call = db().scalar(select(Call).where(Call.call_sid == call_sid).options(
+    return _call_page(call_sid)
+
+
+@bp.post("/calls/<call_sid>/number")
+@requires("caller_numbers")
+def reveal_number(call_sid: str) -> Any:
+    """A manager shows the whole calling number, for a reason that is audited. It is in
+    this one answer only (not stored for the session): a reload shows it masked again."""
+    form = ReasonForm()
+    if not form.validate():
+        flash(translated("reveal_needs_reason"), "error")
+        return redirect(url_for("console.call_page", call_sid=call_sid))
+    return _call_page(call_sid, reveal_reason=(form.reason.data or "").strip())
+
+
+def _call_page(call_sid: str, *, reveal_reason: str | None = None) -> Any:
+    """A call's page. Its opening (and a reveal) is audited first, in a short write
+    transaction of its own, before the page's reads begin; the page lists who has
+    opened it. Another campaign's call is not found."""
+    moment = now()
+    with writer() as session, session.begin():
+        found = session.execute(select(Call.id, Call.campaign_id)
+                                .where(Call.call_sid == call_sid)).first()
+        if found is None:
+            abort(404)
+        visible_or_404(found.campaign_id)
+        if reveal_reason is not None:
+            audit.number_revealed(session, at=moment, actor=current_user.name,
+                                  call_sid=call_sid, reason=reveal_reason, address=address())
+        references = session.scalars(select(Report.reference).where(
+            Report.call_id == found.id, Report.reference.is_not(None))).all()
+        audit.call_viewed(session, at=moment, actor=current_user.name, call_sid=call_sid,
+                          references=list(references), address=address())
+        viewers = audit.viewers(session, call_sid)
+    call = db().scalar(select(Call).where(Call.id == found.id).options(
         selectinload(Call.events), selectinload(Call.reports)))
     if call is None:
         abort(404)
@@ -129,11 +163,11 @@ def call_page(call_sid: str) -> Any:
     people = db().scalars(select(User).where(User.active.is_(True), User.role != "admin")
                           .order_by(User.name)).all()
     names = {u.id: u.name for u in db().scalars(select(User))}
-    moment = now()
     mark_seen(call.reports)
     return render_template(
         "console/call.html", call=call, campaign=campaign, zone=zone, activity=activity,
         people=people, names=names, now=moment, moves=followup.allowed_moves,
         needs_reason=followup.NEEDS_REASON,
         overdue=lambda report: followup.overdue(report, moment), form=ActionForm(),
-        media_ready=context().media.configured)
+        media_ready=context().media.configured, revealed=reveal_reason is not None,
+        viewers=viewers)

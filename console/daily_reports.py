@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from campaign.model import Campaign
 from console import bp
-from console.auth import address, context, db, requires
+from console.auth import address, context, db, requires, visible_campaign_ids, visible_or_404
 from console.pages import translated
 from console.present import LABEL_LANGUAGE
 from db import audit, deliveries
@@ -48,6 +48,7 @@ def _campaign(campaign_id: str, *, scheduled: bool = False) -> Campaign:
     campaign = context().campaigns.by_id.get(campaign_id)
     if campaign is None or (scheduled and not is_scheduled(campaign)):
         abort(404)
+    visible_or_404(campaign.id)
     return campaign
 
 
@@ -70,6 +71,8 @@ def daily_reports_page() -> Any:
                                 day_text=_day(picked).isoformat()))
     listed = []
     for campaign in context().campaigns:
+        if campaign.id not in visible_campaign_ids():
+            continue
         today = now.astimezone(campaign.timezone).date()
         days: list[date] = []
         if is_scheduled(campaign):

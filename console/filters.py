@@ -119,11 +119,14 @@ def _date(text: str) -> date | None:
 
 
 def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
-          my_id: int | None = None) -> ListRequest:
+          my_id: int | None = None, visible_campaigns: frozenset[str] | None = None
+          ) -> ListRequest:
+    """`visible_campaigns`: those the user may see (None: all); another is unknown."""
     values = {name: (args.get(name) or "").strip()[:64] for name in FIELDS}
     errors: list[str] = []
     campaign_id = values["campaign"] or None
-    if campaign_id and campaign_id not in campaigns.by_id:
+    hidden = visible_campaigns is not None and campaign_id not in visible_campaigns
+    if campaign_id and (campaign_id not in campaigns.by_id or hidden):
         errors.append("err_campaign")
         campaign_id, values["campaign"] = None, ""
     since = _date(values["since"]) if values["since"] else None
@@ -155,7 +158,8 @@ def parse(args: Mapping[str, str], campaigns: Campaigns, *, now: datetime,
             subject=values["subject"] or None, follow_up=follow_up,
             in_scope=SCOPES.get(values["scope"]),
             assignee_id=my_id if values["mine"] and my_id is not None else None,
-            from_numbers=numbers, reference=reference, now=now),
+            from_numbers=numbers, reference=reference, now=now,
+            visible_campaigns=visible_campaigns),
         values=values, errors=errors)
 
 

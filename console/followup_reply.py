@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from console import bp
-from console.auth import address, context, db, me, requires
+from console.auth import address, context, db, me, requires, visible_campaign_ids, visible_or_404
 from console.pages import back_to as _back_to
 from console.pages import now as _now
 from console.pages import report_or_404 as _report
@@ -41,7 +41,7 @@ def followup_of(report: Report) -> dict[str, Any]:
 @bp.app_template_global("unmatched_count")
 def unmatched_count() -> int:
     """How many added messages name a reference that matched no report (an indexed count)."""
-    return count_unmatched(db(), list(context().campaigns.by_id))
+    return count_unmatched(db(), visible_campaign_ids())
 
 
 def mark_seen(reports: list[Report]) -> None:
@@ -93,6 +93,7 @@ def addition_audio(addition_id: int) -> Any:
     addition = db().get(ReportAddition, addition_id)
     if addition is None or addition.recording_sid is None:
         abort(404)
+    visible_or_404(addition.campaign_id)
     report = db().get(Report, addition.report_id) if addition.report_id else None
     reference = report.reference if report else (addition.reference or "")
     campaign = context().campaigns.by_id.get(addition.campaign_id or "")
@@ -107,5 +108,5 @@ def addition_audio(addition_id: int) -> Any:
 @bp.get("/additions/unmatched")
 @requires("calls")
 def unmatched() -> Any:
-    rows = unmatched_additions(db(), list(context().campaigns.by_id))
+    rows = unmatched_additions(db(), visible_campaign_ids())
     return render_template("console/unmatched_additions.html", rows=rows)

@@ -16,6 +16,12 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
+class CodeForm(FlaskForm):
+    """A second-factor code: six digits, or a recovery code like abcde-fghjk."""
+
+    code = StringField(validators=[DataRequired(), Length(max=32)])
+
+
 class PasswordForm(FlaskForm):
     current = PasswordField(validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(validators=[DataRequired(), Length(max=1024)])

@@ -1,9 +1,11 @@
 """What every console request goes through, in one place: junk refused, the language
-chosen, the CSRF token checked, a session that outlived its working day ended, the
-security headers set, and the error pages (a database away is a plain 503 page)."""
+chosen, the CSRF token checked, a session that outlived its working day or sat idle
+too long ended, the security headers set, and the error pages (a database away is a
+plain 503 page; a failed CSRF check and a refused page are audited)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,16 +13,18 @@ from flask import Response, abort, g, render_template, request, session
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from console import bp, csrf, present
-from console.auth import SESSION_HOURS, close_db, context
+from console.auth import SESSION_HOURS, address, close_db, context, writer
 from console.i18n import LANGUAGES, choose_language
 from console.pages import translated
+from db import audit
 
 LANG_COOKIE = "hotline_lang"
+SEEN_PRECISION = 30  # seconds: the last activity is written back at most this often
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -43,12 +47,16 @@ def _before() -> Response | None:
     if request.method == "POST":
         csrf.protect()
     if current_user.is_authenticated:
-        started = session.get("signed_in_at")
+        started, seen = session.get("signed_in_at"), session.get("seen_at")
         now = context().clock().timestamp()
-        if not isinstance(started, (int, float)) or now - started > SESSION_HOURS * 3600:
-            # A session lasts one working day, then the user signs in again.
+        if not isinstance(started, (int, float)) or not isinstance(seen, (int, float)) or (
+                now - started > SESSION_HOURS * 3600
+                or now - seen > context().idle_minutes * 60):
+            # A session lasts one working day at most, and ends when left idle.
             logout_user()
             session.clear()
+        elif now - seen >= SEEN_PRECISION:
+            session["seen_at"] = now
     return None
 
 
@@ -85,14 +93,30 @@ def _lang_url(code: str) -> str:
     return request.path + "?" + urlencode(args)
 
 
+def _audit_refusal(record: Callable[..., bool]) -> None:
+    """The refusal's audit line, in a short transaction of its own; the request's own
+    (rolled back: nothing it did stands) is closed first so it holds no lock."""
+    close_db()
+    actor = current_user.name if current_user.is_authenticated else audit.UNKNOWN
+    try:
+        with writer() as session_, session_.begin():
+            record(session_, at=context().clock(), actor=actor, path=request.path,
+                   address=address())
+    except SQLAlchemyError:
+        pass  # the database is away: the refusal page is still the answer
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    _audit_refusal(audit.csrf_refused)
     return render_template("console/error.html", title=translated("err_csrf_title"),
                            message=translated("err_csrf")), 400
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Any:
+    if exc.code == 403:
+        _audit_refusal(audit.page_refused)
     if exc.code in (403, 404, 405):
         return render_template("console/error.html", title=translated(f"err_{exc.code}_title"),
                                message=translated(f"err_{exc.code}")), exc.code

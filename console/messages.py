@@ -62,4 +62,9 @@ COMPOSED = (
     N_("ev_followup"), N_("ev_followup_found"), N_("ev_followup_limit"),
     N_("ev_followup_not_found"), N_("ev_followup_unreadable"), N_("fu_err_bad_language"),
     N_("fu_err_empty_reply"), N_("out_followed_up"), N_("reply_saved"),
+    N_("act_call_viewed"), N_("act_campaigns_limited"), N_("act_number_revealed"),
+    N_("act_number_searched"), N_("err_search_numbers"),
+    N_("act_second_factor_enrolled"), N_("act_second_factor_failed"),
+    N_("act_second_factor_reset"), N_("act_recovery_codes_renewed"), N_("act_csrf_refused"),
+    N_("act_page_refused"),
 )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, redirect, url_for
 from sqlalchemy import select
 
-from console.auth import context, db
+from console.auth import context, db, visible_or_404
 from console.i18n import translate
 from db.models import Call, Report
 
@@ -35,9 +35,12 @@ def display_zone() -> ZoneInfo:
 
 
 def report_or_404(reference: str) -> Report:
+    """The report a URL names; 404 when there is none or it is of a campaign the user
+    may not see (every report route, recordings included, comes through here)."""
     report = db().scalar(select(Report).where(Report.reference == reference))
     if report is None:
         abort(404)
+    visible_or_404(report.campaign_id)
     return report
 
 

@@ -1,66 +1,84 @@
 """The call list's filters, read from the URL, and the search text kept out of it.
 
-A caller's number is never in a URL: the search text is kept in the signed-in session
-under a short id, and the URL carries only the id `s`. The statistics page reads the
-same filters as the call list."""
+A caller's number is never in a URL nor in the session cookie: the search text is kept
+in the database (db/saved_searches.py) under a random id, and the URL carries only the
+id `s`. Searching by calling number is for managers (audited when the search is made);
+an operator's search finds references only. The statistics page reads the same filters.
+"""
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import g, redirect, request, session, url_for
+from flask import g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from console import present
-from console.auth import SESSION_HOURS, context, db
-from console.filters import ListRequest, parse
+from console.auth import address, context, db, writer
+from console.filters import ListRequest, area_codes, default_region, normalise_search, parse
 from console.pages import now
-from db import calllist, followup
+from db import audit, calllist, followup, saved_searches
+from db.models import Report
 from db.outcomes import CallOutcome
 
-SEARCHES = "searches"
-MAX_SEARCHES = 20
+NUMBERS = "caller_numbers"  # the permission to search by, and see, calling numbers
 
 
 def list_request() -> ListRequest:
-    """The list's filters from the URL; the search text from the signed-in session, by
-    the search id `s` in the URL."""
+    """The list's filters from the URL; the search text from the database, by the
+    search id `s` in the URL; limited to the campaigns the user may see."""
     args = request.args.to_dict()
     args.pop("q", None)
     search_id = args.pop("s", "")
-    text = _searches().get(search_id, {}).get("q") if search_id else None
+    text = (saved_searches.text_of(db(), search_id, current_user.id, at=now())
+            if search_id else None)
     if text:
         args["q"] = text
-    wanted = parse(args, context().campaigns, now=now(), my_id=current_user.id)
+    wanted = parse(args, context().campaigns, now=now(), my_id=current_user.id,
+                   visible_campaigns=current_user.campaigns)
     if search_id and not text:
         wanted.errors.append("err_search_gone")
     elif text:
         wanted.values["s"] = search_id
+    if wanted.filter.from_numbers and not current_user.can(NUMBERS):
+        wanted.filter = replace(wanted.filter, from_numbers=())
+        if wanted.filter.reference is None:
+            # Not even echoed in the search box: no page of theirs holds a number.
+            wanted.errors.append("err_search_numbers")
+            wanted.values["q"] = ""
+            wanted.filter = replace(wanted.filter, call_ids=())
     wanted.filter = calllist.resolve_search(db(), wanted.filter)
     return wanted
 
 
-def _searches() -> dict[str, dict[str, Any]]:
-    """This session's recent searches, id → {"q", "at"}; older than a session: gone."""
-    found = session.get(SEARCHES)
-    if not isinstance(found, dict):
-        return {}
-    oldest = now().timestamp() - SESSION_HOURS * 3600
-    return {key: value for key, value in found.items()
-            if isinstance(value, dict) and isinstance(value.get("at"), (int, float))
-            and value["at"] >= oldest and isinstance(value.get("q"), str)}
-
-
 def remember_search(text: str) -> str:
-    """Keep the search text server-side of the URL (in the signed session) under an id."""
-    searches = _searches()
-    search_id = secrets.token_urlsafe(9)
-    searches[search_id] = {"q": text[:64], "at": now().timestamp()}
-    newest = sorted(searches.items(), key=lambda item: item[1]["at"])[-MAX_SEARCHES:]
-    session[SEARCHES] = dict(newest)
+    """Keep the search text in the database under a new id; a manager's search by
+    calling number is audited (the number masked) as it is made."""
+    moment = now()
+    text = text[:saved_searches.MAX_TEXT]
+    with writer() as session, session.begin():
+        search_id = saved_searches.keep(session, current_user.id, text, at=moment)
+        numbers = _numbers_searched(session, text)
+        if numbers and current_user.can(NUMBERS):
+            audit.number_searched(session, at=moment, actor=current_user.name,
+                                  numbers=numbers, address=address())
     return search_id
+
+
+def _numbers_searched(session: Session, text: str) -> tuple[str, ...]:
+    """The calling numbers a search will look for: none when it names a report."""
+    campaigns = context().campaigns
+    found = normalise_search(text, default_region(campaigns), area_codes(campaigns))
+    if found is None or not found.numbers:
+        return ()
+    if found.reference is not None and session.scalar(
+            select(Report.id).where(Report.reference == found.reference)) is not None:
+        return ()
+    return found.numbers
 
 
 def without_search_text(endpoint: str) -> Any:
@@ -73,8 +91,10 @@ def without_search_text(endpoint: str) -> Any:
 
 
 def filter_choices() -> dict[str, Any]:
-    """What the filter form offers: campaigns, categories, subjects, outcomes, states."""
-    campaigns = list(context().campaigns)
+    """What the filter form offers: the user's campaigns, categories, subjects, outcomes,
+    states."""
+    scope = current_user.campaigns
+    campaigns = [c for c in context().campaigns if scope is None or c.id in scope]
     categories: dict[str, str] = {}
     subjects: dict[str, str] = {}
     for campaign in campaigns:

@@ -13,25 +13,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from db import audit_chain
 from db.user_models import AuditEvent, User
 from ivr.references import is_valid_reference
 
 COMMAND_LINE = "(command line)"
 
+# Issue 13's need-to-know actions: a call page opened, a number revealed or searched,
+# a user limited to some campaigns.
+NEED_TO_KNOW_ACTIONS = ("call_viewed", "number_revealed", "number_searched",
+                        "campaigns_limited")
+
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "password_changed",
            "recording_played", "export", "status_changed", "assigned", "note_added",
            "user_added", "user_disabled", "user_enabled", "password_reset", "report_sent",
            "original_opened", "original_played", "legal_hold_placed", "legal_hold_released",
-           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited")
+           "retention_purged", "recordings_rekeyed", "reply_written", "followup_limited",
+           "second_factor_enrolled", "second_factor_failed", "second_factor_reset",
+           "recovery_codes_renewed", "csrf_refused", "page_refused",
+           *NEED_TO_KNOW_ACTIONS)
 
 
 UNKNOWN = "?"  # the actor of a sign-in under a name that is no user
 PLAY_WINDOW = timedelta(minutes=5)  # range requests of one play within this are one line
+REFUSAL_WINDOW = timedelta(minutes=1)  # one line per actor and page for a burst of refusals
 
 
 def mask_number(number: str | None) -> str:
@@ -45,8 +55,11 @@ def mask_number(number: str | None) -> str:
 
 # --- the actions, one function each ------------------------------------------------------------
 
-def sign_in(session: Session, *, at: datetime, name: str, address: str | None) -> None:
-    record(session, at=at, actor=name, action="sign_in", address=address)
+def sign_in(session: Session, *, at: datetime, name: str, address: str | None,
+            method: str | None = None) -> None:
+    """`method`: how the second factor was given ("code", "recovery code"), if it was."""
+    record(session, at=at, actor=name, action="sign_in", address=address,
+           detail=f"with a {method}" if method else None)
 
 
 def sign_in_failed(session: Session, *, at: datetime, actor: str, reason: str,
@@ -146,6 +159,95 @@ def report_sent(session: Session, *, at: datetime, actor: str, campaign_id: str,
            target=f"{campaign_id} {day.isoformat()}", detail=state, address=address)
 
 
+# --- need to know (issue 13) -------------------------------------------------------------
+
+def call_viewed(session: Session, *, at: datetime, actor: str, call_sid: str,
+                references: Sequence[str], address: str | None) -> None:
+    """A call's page (and so its reports) opened; the page lists who has opened it."""
+    record(session, at=at, actor=actor, action="call_viewed", target=call_sid,
+           detail=" ".join(references) or None, address=address)
+
+
+def number_revealed(session: Session, *, at: datetime, actor: str, call_sid: str,
+                    reason: str, address: str | None) -> None:
+    """A manager saw a call's whole number, for the reason given (kept: that is its point)."""
+    record(session, at=at, actor=actor, action="number_revealed", target=call_sid,
+           detail=reason, address=address)
+
+
+def number_searched(session: Session, *, at: datetime, actor: str, numbers: Sequence[str],
+                    address: str | None) -> None:
+    """A search by calling number. The log outlives the retention purge and cannot be
+    edited, so it keeps the number as the lists show it: its last four digits."""
+    record(session, at=at, actor=actor, action="number_searched",
+           detail=" ".join(mask_number(n) for n in numbers), address=address)
+
+
+def campaigns_limited(session: Session, *, at: datetime, actor: str, name: str,
+                      campaigns: Sequence[str], address: str | None = None) -> None:
+    record(session, at=at, actor=actor, action="campaigns_limited", target=name,
+           detail=" ".join(campaigns) or "all campaigns", address=address)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    name: str
+    times: int
+    last: datetime
+
+
+def viewers(session: Session, call_sid: str) -> list[Viewer]:
+    """Who has opened a call's page, how often and when last, most recent first."""
+    rows = session.execute(
+        select(AuditEvent.actor, func.count(), func.max(AuditEvent.at))
+        .where(AuditEvent.target == call_sid, AuditEvent.action == "call_viewed")
+        .group_by(AuditEvent.actor)).all()
+    found = [Viewer(actor, count, last.replace(tzinfo=UTC) if last.tzinfo is None else last)
+             for actor, count, last in rows]
+    return sorted(found, key=lambda viewer: viewer.last, reverse=True)
+
+
+# --- the second factor and refusals ----------------------------------------------------------
+
+def second_factor_enrolled(session: Session, *, at: datetime, actor: str, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_enrolled", target=name,
+           address=address)
+
+
+def second_factor_failed(session: Session, *, at: datetime, actor: str, method: str,
+                         address: str | None) -> None:
+    """A wrong, reused or expired second-factor code (never the code typed)."""
+    record(session, at=at, actor=actor, action="second_factor_failed", detail=f"wrong {method}",
+           address=address)
+
+
+def second_factor_reset(session: Session, *, at: datetime, actor: str, name: str,
+                        address: str | None) -> None:
+    record(session, at=at, actor=actor, action="second_factor_reset", target=name,
+           address=address)
+
+
+def recovery_codes_renewed(session: Session, *, at: datetime, name: str,
+                           address: str | None) -> None:
+    record(session, at=at, actor=name, action="recovery_codes_renewed", target=name,
+           address=address)
+
+
+def csrf_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A form posted without a valid CSRF token; one line per actor and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="csrf_refused", target=path[:128], address=address)
+
+
+def page_refused(session: Session, *, at: datetime, actor: str, path: str,
+                 address: str | None) -> bool:
+    """A page the user's role may not open (403); one line per user and page a minute."""
+    return record_once(session, within=REFUSAL_WINDOW, at=at, actor=actor,
+                       action="page_refused", target=path[:128], address=address)
+
+
 # --- writing and reading lines -----------------------------------------------------------------
 
 def record(session: Session, *, at: datetime, actor: str, action: str,
@@ -153,6 +255,7 @@ def record(session: Session, *, at: datetime, actor: str, action: str,
            address: str | None = None) -> AuditEvent:
     event = AuditEvent(at=at, actor=actor[:64], action=action, target=(target or None),
                        detail=detail[:512] if detail else None, address=address)
+    audit_chain.seal(session, event)
     session.add(event)
     session.flush()
     return event

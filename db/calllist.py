@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from db import figures, tallies
+from db import figures, scope, tallies
 from db.followup import overdue_clause
 from db.models import Call, Report
 from db.queries import Window, concrete_windows, windows_clause
@@ -38,6 +38,16 @@ class CallFilter:
     reference: str | None = None
     call_ids: tuple[int, ...] | None = None  # only these calls (a resolved search)
     now: datetime | None = None    # what "overdue" is measured against
+    # The campaigns the user may see (db/scope.py); None: every campaign. Every function
+    # here applies it first (`_scoped`), so no list, count or export can leave it out.
+    visible_campaigns: frozenset[str] | None = None
+
+
+def _scoped(where: CallFilter) -> CallFilter:
+    if where.visible_campaigns is None:
+        return where
+    return replace(where, windows=scope.within(where.windows, where.visible_campaigns),
+                   visible_campaigns=None)
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,9 @@ def _report_clauses(where: CallFilter) -> list[ColumnElement[bool]]:
 def _call_clauses(where: CallFilter, *, with_outcome: bool = True, ordered: bool = False
                   ) -> list[ColumnElement[bool]]:
     parts: list[ColumnElement[bool]] = []
-    if where.windows is not None:
+    if where.windows is not None and not where.windows:
+        parts.append(false())  # a scope with none of the chosen campaigns in it
+    elif where.windows is not None:
         parts.append(windows_clause(where.windows, ordered=ordered))
     if with_outcome and where.outcome:
         parts.append(Call.outcome == where.outcome)
@@ -80,7 +92,7 @@ def _call_clauses(where: CallFilter, *, with_outcome: bool = True, ordered: bool
     if where.from_numbers:
         parts.append(Call.from_number.in_(where.from_numbers))
     report_parts = _report_clauses(where)
-    if report_parts and where.windows is not None:
+    if report_parts and where.windows:
         # Reports carry their call's campaign and start: the matching reports are then
         # those of the window alone, not of the whole history (SQLite lists them all first).
         report_parts.append(_report_windows(where.windows))
@@ -151,6 +163,7 @@ def _key(cursor: Cursor) -> ColumnElement[tuple[datetime, int]]:
 def page(session: Session, where: CallFilter, *, older_than: Cursor | None = None,
          newer_than: Cursor | None = None, size: int = 50) -> Page:
     """One page of calls newest first, with their reports loaded."""
+    where = _scoped(where)
     key = tuple_(Call.started_at, Call.id)
     query = _filtered(select(Call).options(selectinload(Call.reports)), where, ordered=True)
     if newer_than is not None:
@@ -197,7 +210,7 @@ def _tally_windows(where: CallFilter) -> list[tuple[list[str | None] | None, Win
 
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
-    where = _for_counting(session, where)
+    where = _for_counting(session, _scoped(where))
     if _by_window_only(where):
         counts: dict[str, int] = {}
         for campaign_ids, window in _tally_windows(where):
@@ -211,6 +224,7 @@ def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
 
 def iter_filtered(session: Session, where: CallFilter, batch: int = 1000) -> Iterator[Call]:
     """Every call of the filter oldest first (the export's order), streamed in batches."""
+    where = _scoped(where)
     query = _filtered(select(Call).options(selectinload(Call.reports)), where, ordered=True) \
         .order_by(Call.started_at, Call.id)
     for partition in session.execute(query.execution_options(yield_per=batch)).scalars() \
@@ -241,7 +255,7 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
     From the tallies when only campaigns and dates are filtered; else one grouped query
     over the reports alone when nothing is filtered, or joined to their filtered calls.
     """
-    where = _for_counting(session, where)
+    where = _for_counting(session, _scoped(where))
     if _by_window_only(where) and not where.outcome:
         counts = figures.ReportCounts()
         for campaign_ids, window in _tally_windows(where):

@@ -6,10 +6,10 @@ and audit log, recordings at rest, the daily report deliveries and the tallies.
 
 from __future__ import annotations
 
-from db import models, recording_models, report_models, tally_models, user_models
+from db import access_models, models, recording_models, report_models, tally_models, user_models
 from db.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "models", "recording_models", "report_models", "tally_models",
-           "user_models"]
+__all__ = ["access_models", "metadata", "models", "recording_models", "report_models",
+           "tally_models", "user_models"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, UTCDateTime
@@ -34,6 +34,27 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The second factor (console/second_factor.py): the TOTP secret sealed with the
+    # recordings' key, a secret shown at enrolment awaiting its first code, the last
+    # time step accepted (no code is taken twice) and when the user enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_pending: Mapped[str | None] = mapped_column(String(255))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """One of a user's ten one-time recovery codes, as an Argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_recovery_codes_user", "user_id"),)
 
 
 class LoginAttempt(Base):
@@ -85,9 +106,14 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str | None] = mapped_column(String(512))
     address: Mapped[str | None] = mapped_column(String(64))
+    # The chain (db/audit_chain.py): the previous line's hash, and SHA-256 over it and
+    # this line's content. Editing, removing or reordering a line breaks the chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_target_at", "target", "at"),
         Index("ix_audit_events_actor_at", "actor", "at"),
         Index("ix_audit_events_action_at", "action", "at"),
     )

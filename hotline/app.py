@@ -66,10 +66,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     )
     app.session_interface = NoSessionOnWebhooks()
     if settings.proxy_hops:
-        # Trust X-Forwarded-* from exactly this many proxies in front, no more.
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
-                                x_port=hops, x_prefix=hops)
+        # Trust X-Forwarded-For and -Proto from exactly this many proxies in front, no
+        # more; Host, Port and Prefix only when HOTLINE_PROXY_HEADERS names them (a
+        # client could otherwise move the URLs the app builds and signs).
+        hops, extra = settings.proxy_hops, settings.proxy_headers
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops if "host" in extra else 0,
+            x_port=hops if "port" in extra else 0, x_prefix=hops if "prefix" in extra else 0)
     campaigns = campaigns if campaigns is not None else load_campaigns(settings.campaigns_path)
     engine = engine if engine is not None else make_engine(settings.database_url,
                                                            bounded=True)
@@ -90,15 +93,18 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         after_append=writer.drain_quietly if drain_inline else writer.notify,
         on_journal_error=metrics.count_journal_error,
         look_up=FollowUpLookup(make_session_factory(engine), clock)))
+    keyring = settings.recordings_keyring()
     init_console(app, ConsoleContext(
         campaigns=campaigns, sessions=make_session_factory(engine), clock=clock,
+        keyring=keyring, second_factor_required=settings.second_factor_required,
+        idle_minutes=settings.idle_minutes,
         writers=make_session_factory(engine, writer=True),
         media=RecordingMedia(settings.twilio_account_sid, settings.twilio_auth_token,
                              api_base=settings.twilio_api),
-        recordings=RecordingStore(settings.recordings_path, settings.recordings_keyring())),
+        recordings=RecordingStore(settings.recordings_path, keyring)),
         https=(settings.public_url or "").startswith("https://"))
     app.register_blueprint(health.bp)
-    metrics.init_app(app, engine, journal)
+    metrics.init_app(app, engine, journal, token=settings.metrics_token)
     # The address people type: the console (which asks them to sign in).
     app.add_url_rule("/", "home", lambda: redirect(url_for("console.index")))
     return app

@@ -11,9 +11,12 @@ the journal's depth and age are read from the host's journal file.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -137,7 +140,28 @@ def _registry(engine: Engine, journal: Journal) -> CollectorRegistry:
     return registry
 
 
-def init_app(app: Flask, engine: Engine, journal: Journal) -> None:
+def from_loopback(environ: Mapping[str, Any]) -> bool:
+    """The request came straight from this host: the TCP peer (before ProxyFix rewrote
+    REMOTE_ADDR from X-Forwarded-For) is loopback, and no proxy forwarded it (nginx
+    runs on the same host, so everything it forwards comes from loopback too)."""
+    if environ.get("HTTP_X_FORWARDED_FOR") is not None:  # ProxyFix leaves the header
+        return False
+    original = environ.get("werkzeug.proxy_fix.orig") or environ
+    try:
+        return ipaddress.ip_address(original.get("REMOTE_ADDR") or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _bearer_matches(header: str | None, token: str | None) -> bool:
+    scheme, _, given = (header or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), (token or "").encode())
+
+
+def init_app(app: Flask, engine: Engine, journal: Journal, *, token: str | None = None
+             ) -> None:
+    """`token`: HOTLINE_METRICS_TOKEN; without it /metrics answers loopback only."""
     registry = _registry(engine, journal)
     web = _web_metrics()
 
@@ -162,6 +186,10 @@ def init_app(app: Flask, engine: Engine, journal: Journal) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        if not (from_loopback(request.environ)
+                or _bearer_matches(request.headers.get("Authorization"), token)):
+            return Response("forbidden\n", status=403, mimetype="text/plain",
+                            headers={"WWW-Authenticate": "Bearer"} if token else {})
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

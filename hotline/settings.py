@@ -14,6 +14,9 @@ from recordings.keys import BadKey, Keyring, development_key
 LOCAL_TOKEN_FILE = "twilio-local-auth-token"  # noqa: S105 - a file name
 LOCAL_RECORDINGS_KEY_FILE = "recordings-key"
 LOCAL_REFERENCE_KEY_FILE = "reference-key"
+# X-Forwarded-* headers beyond For and Proto that HOTLINE_PROXY_HEADERS may trust.
+EXTRA_PROXY_HEADERS = ("host", "port", "prefix")
+SECOND_FACTOR_MODES = ("required", "optional")
 
 
 class SettingsError(ValueError):
@@ -40,6 +43,12 @@ class Settings:
     journal_path: Path | None = None  # default: instance/journal.sqlite3
     host_number: int = 0              # 0-8, unique per web host (references)
     reference_key: str | None = None  # the references' permutation key, the same on every host
+    # X-Forwarded-Host/-Port/-Prefix trusted from the proxies (For and Proto always are).
+    proxy_headers: frozenset[str] = frozenset()
+    metrics_token: str | None = None  # a bearer token that opens /metrics beyond loopback
+    idle_minutes: int = 30            # a console session idle this long is signed out
+    # The console's second factor: "required" (always in production) or "optional".
+    second_factor: str = "optional"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -79,6 +88,11 @@ class Settings:
             raise SettingsError("HOTLINE_REFERENCE_KEY must be at least 32 characters")
         journal = (env.get("HOTLINE_JOURNAL_PATH") or "").strip()
         return cls(
+            proxy_headers=_proxy_headers(env.get("HOTLINE_PROXY_HEADERS") or ""),
+            metrics_token=(env.get("HOTLINE_METRICS_TOKEN") or "").strip() or None,
+            idle_minutes=_idle_minutes(env.get("HOTLINE_IDLE_MINUTES") or "30"),
+            second_factor=_second_factor(env.get("HOTLINE_SECOND_FACTOR"),
+                                         production=mode == "production"),
             recordings_dir=Path(recordings_dir) if recordings_dir else None,
             recordings_key=recordings_key, recordings_old_keys=old_keys,
             journal_path=Path(journal) if journal else None,
@@ -115,7 +129,13 @@ class Settings:
             problems.append("HOTLINE_DATABASE_URL points at SQLite; production runs PostgreSQL")
         if not self.recordings_key:
             problems.append("HOTLINE_RECORDINGS_KEY is not set (`hotline recordings new-key`)")
+        if self.metrics_token is not None and len(self.metrics_token) < 32:
+            problems.append("HOTLINE_METRICS_TOKEN is shorter than 32 characters")
         return problems
+
+    @property
+    def second_factor_required(self) -> bool:
+        return self.production or self.second_factor == "required"
 
     @property
     def recordings_path(self) -> Path:
@@ -166,6 +186,34 @@ class Settings:
                 f"TWILIO_AUTH_TOKEN is not set and there is no local token at {path}; "
                 "start `hotline serve` once or set TWILIO_AUTH_TOKEN")
         return _local_secret(path, 16), True
+
+
+def _proxy_headers(text: str) -> frozenset[str]:
+    names = frozenset(n.strip().lower() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(EXTRA_PROXY_HEADERS))
+    if unknown:
+        raise SettingsError(f"HOTLINE_PROXY_HEADERS: {', '.join(unknown)} is not one of "
+                            f"{', '.join(EXTRA_PROXY_HEADERS)} (For and Proto are always "
+                            "trusted from HOTLINE_PROXY_HOPS proxies)")
+    return names
+
+
+def _idle_minutes(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 12 * 60:
+        raise SettingsError(f"HOTLINE_IDLE_MINUTES: {text!r} must be a number of minutes, "
+                            "1-720")
+    return int(text)
+
+
+def _second_factor(text: str | None, *, production: bool) -> str:
+    mode = (text or ("required" if production else "optional")).strip().lower()
+    if mode not in SECOND_FACTOR_MODES:
+        raise SettingsError(f"HOTLINE_SECOND_FACTOR: {mode!r} must be required or optional")
+    if production and mode != "required":
+        raise SettingsError("HOTLINE_SECOND_FACTOR: production always requires the "
+                            "second factor")
+    return mode
 
 
 def _local_secret(path: Path, size: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
@@ -23,6 +24,10 @@ KEY_BYTES = 32
 
 class BadKey(ValueError):
     """A key setting is not a key; the message names the setting."""
+
+
+class UnreadableSecret(ValueError):
+    """A sealed secret cannot be opened: its key is not in the keyring, or it was altered."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,30 @@ class Keyring:
 
     def get(self, key_id: str) -> Key | None:
         return next((k for k in (self.current, *self.older) if k.id == key_id), None)
+
+    # Short secrets kept in the database (the console's TOTP secrets) are sealed under the
+    # same keys as the recordings, so one key, one rotation and one backup cover both.
+    # `context` binds a sealed secret to its row: moved to another row, it does not open.
+    def seal_text(self, text: str, context: bytes) -> str:
+        """`key id:base64(nonce + AES-256-GCM ciphertext and tag)`."""
+        nonce = secrets.token_bytes(12)
+        sealed = self.current.aead.encrypt(nonce, text.encode(), context)
+        return f"{self.current.id}:{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
+
+    def open_text(self, sealed: str, context: bytes) -> str:
+        key_id, _, body = sealed.partition(":")
+        key = self.get(key_id)
+        if key is None:
+            raise UnreadableSecret(f"sealed under key {key_id}, which is not in the keyring")
+        try:
+            raw = base64.urlsafe_b64decode(body.encode("ascii"))
+            return key.aead.decrypt(raw[:12], raw[12:], context).decode()
+        except (InvalidTag, binascii.Error, ValueError, UnicodeError):
+            raise UnreadableSecret("the sealed secret was altered or is not one") from None
+
+    @staticmethod
+    def key_of(sealed: str) -> str:
+        return sealed.partition(":")[0]
 
 
 def development_key(path: Path) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaign.calendar import local_midnight
 from campaign.model import Campaigns
+from db.audit import mask_number
 from db.models import Call
 from db.queries import Window, iter_calls
 
@@ -30,14 +31,15 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
 
 
-def call_record(call: Call, campaigns: Campaigns) -> dict[str, Any]:
-    """One call as the export format of DESIGN.md describes it."""
+def call_record(call: Call, campaigns: Campaigns, *, masked: bool = False) -> dict[str, Any]:
+    """One call as the export format of DESIGN.md describes it; `masked`: the caller's
+    number as the console shows it (the console's exports never hold a whole number)."""
     campaign = campaigns.by_id.get(call.campaign_id or "")
     zone = campaign.timezone if campaign else ZoneInfo("UTC")
     return {
         "call_sid": call.call_sid,
         "campaign": call.campaign_id,
-        "from": call.from_number,
+        "from": mask_number(call.from_number) if masked else call.from_number,
         "to": call.to_number,
         "started_at": _local(call.started_at, zone),
         "ended_at": _local(call.ended_at, zone),

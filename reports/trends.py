@@ -42,11 +42,16 @@ class Trends:
         return sum(self.answered) + sum(self.turned_away)
 
 
+EARLIEST = date(1970, 1, 1)
+
+
 def chart_days(since: date | None, until: date | None, today: date) -> tuple[list[date], bool]:
     """The local days a by-day chart shows: the filter's range up to today, its last
     CHART_DAYS at most (and whether it was cut); without a start, the last DEFAULT_DAYS."""
-    last = min(until or today, today)
-    first = since or last - timedelta(days=DEFAULT_DAYS - 1)
+    # No call predates 1970: a date typed far into the past (or the year 1) is clamped
+    # there, so the day arithmetic below never leaves what a date can hold.
+    last = max(min(until or today, today), EARLIEST)
+    first = max(since or last - timedelta(days=DEFAULT_DAYS - 1), EARLIEST)
     clipped = (last - first).days + 1 > CHART_DAYS
     if clipped:
         first = last - timedelta(days=CHART_DAYS - 1)

@@ -36,6 +36,7 @@ from tests.helpers import (
     SEED_CAMPAIGNS,
     SEED_NUMBER,
     FakeClock,
+    triggers_lifted,
 )
 
 
@@ -149,24 +150,10 @@ def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E
             connection.execute(delete(table))
 
 
-@contextlib.contextmanager
-def _deletes_allowed(connection: Connection) -> Iterator[None]:
+def _deletes_allowed(connection: Connection) -> contextlib.AbstractContextManager[None]:
     """Lift the audit log's no-DELETE triggers (migration 0007) for the test cleanup,
-    inside its transaction only. PostgreSQL: triggers do not fire for a replica session
-    (SET LOCAL ends with the transaction). SQLite: the triggers are dropped and created
-    again from their own SQL, in the same transaction."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        yield
-        return
-    triggers = connection.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND sql LIKE '%BEFORE DELETE%'")).all()
-    for name, _sql in triggers:
-        connection.execute(text(f'DROP TRIGGER "{name}"'))
-    yield
-    for _name, sql in triggers:
-        connection.execute(text(sql))
+    inside its transaction only."""
+    return triggers_lifted(connection, "%BEFORE DELETE%")
 
 
 # --- the app ---------------------------------------------------------------------------------

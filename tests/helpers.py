@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import textwrap
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.test import Client
@@ -61,6 +64,25 @@ class FakeClock:
 
 
 SEED_TOML = SEED_CAMPAIGNS / "guangzhou-2023.toml"
+
+
+@contextlib.contextmanager
+def triggers_lifted(connection: Connection, sql_like: str) -> Iterator[None]:
+    """Triggers off inside `connection`'s transaction only. PostgreSQL: none fire for
+    a replica session (SET LOCAL ends with the transaction). SQLite: those whose SQL is
+    LIKE `sql_like` are dropped and created again from their own SQL."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sql("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    triggers = connection.execute(sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE :like"),
+        {"like": sql_like}).all()
+    for name, _definition in triggers:
+        connection.execute(sql(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, definition in triggers:
+        connection.execute(sql(definition))
 
 
 def campaign_toml(**overrides: str) -> str:

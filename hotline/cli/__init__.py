@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from hotline.cli.audit import audit_group
 from hotline.cli.call import call
 from hotline.cli.campaign_files import campaigns
 from hotline.cli.database import db
@@ -26,3 +27,4 @@ for command in (serve, db, campaigns, users, export, call, journal_group, report
 main.add_command(reconcile_calls, "reconcile")
 main.add_command(retention)
 main.add_command(recordings)
+main.add_command(audit_group)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from db import migrate
-from hotline.cli.shared import open_engine, read_settings, unreachable
+from hotline.cli.shared import Failure, open_engine, read_settings, unreachable
 
 
 @click.group()
@@ -51,3 +51,27 @@ def db_current() -> None:
     head = migrate.head_revision(engine)
     state = "up to date" if migrate.is_up_to_date(engine) else f"newest is {head}"
     click.echo(f"{current or '(empty)'} ({state})")
+
+
+@db.command("grants")
+@click.argument("role")
+@click.option("--apply", "apply_now", is_flag=True,
+              help="apply them now (connected as the tables' owner)")
+def db_grants(role: str, apply_now: bool) -> None:
+    """Print (or apply) PostgreSQL grants for ROLE, the web process's runtime role: the
+    tables it needs, and only INSERT and SELECT on the audit log."""
+    from db import grants
+
+    engine = open_engine(read_settings())
+    try:
+        with engine.begin() as connection:
+            shown = (grants.apply(connection, role) if apply_now
+                     else grants.statements(connection, role))
+    except grants.GrantsError as exc:
+        raise Failure(str(exc)) from None
+    except OperationalError as exc:
+        raise unreachable(exc) from None
+    for statement in shown:
+        click.echo(statement + ";")
+    if apply_now:
+        click.echo(f"-- applied for {role}", err=True)

@@ -121,6 +121,7 @@ def recordings_fetch() -> None:
 @recordings.command("rekey")
 def recordings_rekey() -> None:
     """Seal every recording again under HOTLINE_RECORDINGS_KEY (after a key rotation)."""
+    from console.second_factor_admin import reseal_secrets
     from recordings.rekey import rekey_all
 
     settings = read_settings()
@@ -129,11 +130,14 @@ def recordings_rekey() -> None:
     prepare_database(engine)
     writer = make_session_factory(engine, writer=True)
     summary = rekey_all(writer, store)
+    # The second factor's secrets are sealed under the same keys: they move too.
+    secrets_moved = reseal_secrets(writer, store.keyring)
     with writer.begin() as session:
         audit.record(session, at=datetime.now(UTC), actor=audit.COMMAND_LINE,
                      action="recordings_rekeyed", target=store.keyring.current.id,
-                     detail=str(summary))
+                     detail=f"{summary}; {secrets_moved} second-factor secret(s)")
     click.echo(str(summary))
+    click.echo(f"{secrets_moved} second-factor secret(s) sealed again")
     engine.dispose()
     if summary.failed:
         raise Failure(f"{summary.failed} recording(s) could not be read: is their key in "

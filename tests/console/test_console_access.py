@@ -10,6 +10,13 @@ ROUTES = [
     ("GET", "/console/login", "public"),
     ("POST", "/console/login", "public"),
     ("GET", "/console/static/console.css", "public"),
+    # The second factor's steps: without a pending sign-in they send back to the sign-in
+    # page (enrolment is also open to a signed-in user who has no second factor yet).
+    ("GET", "/console/login/code", "public"),
+    ("POST", "/console/login/code", "public"),
+    ("GET", "/console/login/enrol", "public"),
+    ("POST", "/console/login/enrol", "public"),
+    ("POST", "/console/account/recovery-codes", "signed_in"),
     ("GET", "/console/", "signed_in"),
     ("GET", "/console/account", "signed_in"),
     ("POST", "/console/account", "signed_in"),
@@ -18,6 +25,7 @@ ROUTES = [
     ("POST", "/console/calls/search", "calls"),
     ("GET", "/console/find?reference={ref}", "calls"),
     ("GET", "/console/calls/{sid}", "calls"),
+    ("POST", "/console/calls/{sid}/number", "caller_numbers"),
     ("GET", "/console/reports/{ref}/audio", "calls"),
     ("POST", "/console/reports/{ref}/status", "calls"),
     ("POST", "/console/reports/{ref}/notes", "calls"),
@@ -35,6 +43,8 @@ ROUTES = [
     ("GET", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users", "admin"),
     ("POST", "/console/admin/users/{name}/active", "admin"),
+    ("POST", "/console/admin/users/{name}/campaigns", "admin"),
+    ("POST", "/console/admin/users/{name}/second-factor", "admin"),
     ("GET", "/console/admin/campaigns", "admin"),
     ("GET", "/console/admin/audit", "admin"),
     ("POST", "/console/logout", "signed_in"),  # last: it signs the client out
@@ -49,10 +59,12 @@ POST_DATA = {
     "/console/calls/search": {"q": "+8613800138000"},
     "/console/reports/{ref}/original": {"reason": "the caller asked to be heard in person"},
     "/console/reports/{ref}/hold": {"reason": "court order 2023/17"},
+    "/console/calls/{sid}/number": {"reason": "the police asked, case 2023/88"},
+    "/console/admin/users/{name}/campaigns": {"campaign": "gz-2023"},
 }
 GRANTS = {
     "operator": {"calls"},
-    "manager": {"calls", "stats", "original_voice", "legal_hold"},
+    "manager": {"calls", "stats", "original_voice", "legal_hold", "caller_numbers"},
     "admin": {"admin"},
 }
 

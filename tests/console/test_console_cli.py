@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-from console_helpers import sign_in
+from console_helpers import run_cli, sign_in
 from sqlalchemy import select
 
 from db.user_models import AuditEvent, User
-from hotline.cli import main
 
-
-def run(settings, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, list(args), input=stdin, env={
-        "HOTLINE_DATABASE_URL": settings.database_url,
-        "HOTLINE_CAMPAIGNS": str(settings.campaigns_path)})
+run = run_cli
 
 
 def test_add_list_disable(settings, app, engine, console) -> None:
     added = run(settings, "users", "add", "Wang.Li", "--role", "manager", "--password-stdin",
                 stdin="a long enough secret\n")
     assert added.exit_code == 0 and added.output == "added wang.li (manager)\n"
-    assert run(settings, "users", "list").output == "wang.li\tmanager\tactive\n"
+    assert run(settings, "users", "list").output == "wang.li\tmanager\tactive\tall campaigns\n"
     with engine.connect() as connection:
         stored = connection.execute(select(User.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$") and "a long enough secret" not in stored
     assert sign_in(app.test_client(), "wang.li", "a long enough secret").status_code == 302
     assert run(settings, "users", "disable", "wang.li").exit_code == 0
-    assert run(settings, "users", "list").output == "wang.li\tmanager\tdisabled\n"
+    assert run(settings, "users", "list").output == "wang.li\tmanager\tdisabled\tall campaigns\n"
     assert sign_in(app.test_client(), "wang.li", "a long enough secret").status_code == 401
     with engine.connect() as connection:
         actions = list(connection.execute(select(AuditEvent.action).where(

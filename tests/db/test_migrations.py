@@ -263,11 +263,75 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _load_0014(connection: Connection) -> None:
+    _load_0009(connection)
+    connection.execute(text(
+        "INSERT INTO users (id, name, role, password_hash, active, session_token, created_at, "
+        "password_changed_at) VALUES (1, 'lin', 'operator', 'x', true, 't', :at, :at)"),
+        {"at": STARTED})
+
+
+def _check_0015(connection: Connection) -> None:
+    # Users stay as they were, with no second factor yet; their recovery codes go with them.
+    _check_0014(connection)
+    users = connection.execute(text(
+        "SELECT name, password_hash, totp_secret, totp_pending, totp_last_step, "
+        "totp_enrolled_at FROM users")).all()
+    assert [tuple(row) for row in users] == [("lin", "x", None, None, None, None)]
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (1, 'h', :at)"),
+        {"at": STARTED})
+    connection.execute(text("DELETE FROM users"))
+    assert connection.execute(text("SELECT count(*) FROM recovery_codes")).scalar() == 0
+    savepoint.rollback()
+
+
 def _check_0018(connection: Connection) -> None:
     """The follow-up chart's index exists, and the tallies still follow the reports."""
     _check_0014(connection)
     indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
     assert "ix_reports_follow_up_at" in indexes
+
+
+def _load_0016(connection: Connection) -> None:
+    _load_0009(connection)
+    for minute, (actor, action, target) in enumerate(
+            [("lin", "sign_in", None), ("lin", "status_changed", "48291730")]):
+        connection.execute(text(
+            "INSERT INTO audit_events (at, actor, action, target, address) "
+            "VALUES (:at, :actor, :action, :target, '10.0.0.1')"),
+            {"at": STARTED + timedelta(minutes=minute), "actor": actor, "action": action,
+             "target": target})
+
+
+def _check_0016(connection: Connection) -> None:
+    # The lines already there are chained in id order and verify; the no-UPDATE trigger
+    # lifted to chain them is back; the new tables are empty: every user sees every campaign.
+    from sqlalchemy.orm import Session
+
+    from db import audit_chain
+
+    _check_0014(connection)
+    rows = connection.execute(text("SELECT id, prev_hash, hash FROM audit_events ORDER BY id")
+                              ).all()
+    assert len(rows) == 2 and rows[0].prev_hash == audit_chain.GENESIS
+    assert rows[1].prev_hash == rows[0].hash
+    verdict = audit_chain.verify(Session(bind=connection))
+    assert verdict.broken is None and verdict.lines == 2 and verdict.head == rows[1].hash
+    savepoint = connection.begin_nested()
+    try:
+        connection.execute(text("UPDATE audit_events SET detail = 'x' WHERE id = 1"))
+    except DBAPIError as exc:
+        assert "append-only" in str(exc)
+    else:
+        raise AssertionError("audit_events accepted an UPDATE")
+    finally:
+        savepoint.rollback()
+    for table in ("user_campaigns", "saved_searches"):
+        assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0  # noqa: S608
+    indexes = {i["name"] for i in inspect(connection).get_indexes("audit_events")}
+    assert "ix_audit_events_target_at" in indexes
 
 
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
@@ -282,7 +346,9 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0015": UpgradeTest(load=_load_0014, check=_check_0015),
     "0018": UpgradeTest(load=_load_0009, check=_check_0018),
+    "0016": UpgradeTest(load=_load_0016, check=_check_0016),
 }
 
 

@@ -68,6 +68,9 @@ def test_settings_read_from_the_environment(tmp_path: Path) -> None:
     ({"HOTLINE_PUBLIC_URL": "https://h.example.org/?x=1"}, "without a query"),
     ({"HOTLINE_PROXY_HOPS": "many"}, "HOTLINE_PROXY_HOPS"),
     ({"HOTLINE_ENV": "staging"}, "HOTLINE_ENV"),
+    ({"HOTLINE_IDLE_MINUTES": "0"}, "HOTLINE_IDLE_MINUTES"),
+    ({"HOTLINE_IDLE_MINUTES": "half an hour"}, "HOTLINE_IDLE_MINUTES"),
+    ({"HOTLINE_SECOND_FACTOR": "sometimes"}, "HOTLINE_SECOND_FACTOR"),
 ])
 def test_bad_settings_are_named(env: dict[str, str], message: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=message):
@@ -110,17 +113,27 @@ def test_forwarded_headers_are_trusted_for_the_configured_hops(settings, engine,
     app = create_app(replace(settings, proxy_hops=1), clock=clock, campaigns=campaigns,
                      engine=engine, drain_inline=True)
     client = app.test_client()
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hotline.example.org"}
-    # Without HOTLINE_PUBLIC_URL the signature covers the URL as requested, which the
-    # proxy's headers rebuild: https://hotline.example.org/...
+    # Without HOTLINE_PUBLIC_URL the signature covers the URL as requested: nginx passes
+    # the Host it was asked for, and X-Forwarded-Proto rebuilds https://hotline.example.org/…
     response = signed_post(client, "/twilio/voice", CALL, base="https://hotline.example.org",
-                           headers=headers)
+                           headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 200
     # Two forged hops are not believed when only one proxy is configured.
-    spoofed = {"X-Forwarded-Proto": "https, https",
-               "X-Forwarded-Host": "evil.example.org, hotline.example.org"}
-    assert signed_post(client, "/twilio/voice", CALL, base="https://evil.example.org",
-                       headers=spoofed).status_code == 403
+    assert signed_post(client, "/twilio/voice", CALL, base="http://hotline.example.org",
+                       headers={"X-Forwarded-Proto": "http, https"}).status_code == 403
+    # X-Forwarded-Host is not trusted without HOTLINE_PROXY_HEADERS=host: the URL stays
+    # the one nginx was asked for.
+    assert signed_post(client, "/twilio/voice", CALL, base="https://hotline.example.org",
+                       headers={"X-Forwarded-Proto": "https",
+                                "X-Forwarded-Host": "elsewhere.example.org"}).status_code \
+        == 200
+    hosted = create_app(replace(settings, proxy_hops=1, proxy_headers=frozenset({"host"})),
+                        clock=clock, campaigns=campaigns, engine=engine, drain_inline=True)
+    assert signed_post(hosted.test_client(), "/twilio/voice", CALL,
+                       base="https://hotline.example.org",
+                       headers={"X-Forwarded-Proto": "https",
+                                "X-Forwarded-Host": "elsewhere.example.org"}).status_code \
+        == 403
 
 
 def test_export_filters_by_local_day_and_campaign(place_call, clock, runner, settings,

@@ -114,6 +114,7 @@ def test_a_sent_report_shows_what_was_e_mailed_and_the_current_figures_beside(
     clock.set_local("2023-06-01 19:00")
     place_call()  # a call after the report went out (closed hours)
     clock.set_local("2023-06-01 19:05")
+    manager = _signed_in(console_app, "manager")  # an hour idle signed the first one out
     calls_row = r"<tr class=\"calls\"><th>calls</th><td>(\d+)</td>"
 
     shown = manager.get(PAGE + "?lang=en").get_data(as_text=True)
