@@ -263,6 +263,13 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _check_0017(connection: Connection) -> None:
+    # Only indexes are added: the rows and 0013's tally triggers are as they were.
+    _check_0014(connection)
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert {"ix_reports_created", "ix_reports_assignee_open", "ix_reports_new_info"} <= indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -275,6 +282,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0017": UpgradeTest(load=_load_0009, check=_check_0017),
 }
 
 

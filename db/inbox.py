@@ -1,0 +1,171 @@
+"""The case officer's inbox: queues of reports, their counts, keyset pages, and due clocks.
+
+Every queue is a WHERE clause over reports alone (no join to calls), read through the
+indexes of migration 0017 and of the overdue rules (db/followup.py). A page is a keyset
+page on (created_at, id), so the hundredth page costs what the first does, and a count
+stops at COUNT_CAP: its cost is bounded however long the history grows.
+
+A campaign whose follow-up period is over (`Campaign.followup_ends` has passed) is
+"wound up": its unfinished reports are past every deadline for good, so they are not
+counted as overdue or due soon, and their rows say so quietly instead of in red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select, true, tuple_
+from sqlalchemy.orm import Session
+
+from db.followup import DONE, FOLLOW_UPS, FollowUp, overdue_clause
+from db.models import Report
+
+DUE_SOON = timedelta(days=2)
+COUNT_CAP = 999  # counts above this show as "999+"
+OPEN_STATES = tuple(s.value for s in FOLLOW_UPS if s not in DONE)
+
+Cursor = tuple[datetime, int]  # (created_at, id) of a report
+
+
+class Queue(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    NEW_INFO = "new_info"
+    ALL = "all"
+
+
+QUEUES = tuple(Queue)
+# Deadlines are worked oldest first; the other queues show the newest first.
+OLDEST_FIRST = frozenset({Queue.DUE_SOON, Queue.OVERDUE})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose inbox it is, and when: what every queue is measured against."""
+
+    user_id: int
+    now: datetime
+    wound_up: tuple[str, ...] = ()  # campaigns whose follow-up period is over
+
+
+def _live(viewer: Viewer) -> ColumnElement[bool]:
+    if not viewer.wound_up:
+        return true()
+    return or_(Report.campaign_id.is_(None), Report.campaign_id.not_in(viewer.wound_up))
+
+
+def queue_clause(queue: Queue, viewer: Viewer) -> ColumnElement[bool]:
+    """The reports of `queue` for `viewer`, as SQL over reports."""
+    is_open = Report.follow_up.in_(OPEN_STATES)
+    if queue is Queue.MINE:
+        return and_(Report.assignee_id == viewer.user_id, is_open)
+    if queue is Queue.UNASSIGNED:
+        return and_(Report.assignee_id.is_(None), is_open)
+    if queue is Queue.OVERDUE:
+        return and_(overdue_clause(viewer.now), _live(viewer))
+    if queue is Queue.DUE_SOON:
+        # Late by the time the next two days are over, but not late yet: the same rule
+        # as "overdue", measured two days ahead.
+        return and_(overdue_clause(viewer.now + DUE_SOON), not_(overdue_clause(viewer.now)),
+                    _live(viewer))
+    if queue is Queue.NEW_INFO:
+        return Report.new_info_at.is_not(None)
+    return true()
+
+
+def count(session: Session, queue: Queue, viewer: Viewer) -> int:
+    """How many reports `queue` holds, up to COUNT_CAP + 1 (then shown as "999+")."""
+    capped = select(literal(1)).select_from(Report).where(queue_clause(queue, viewer)) \
+        .limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def counts(session: Session, viewer: Viewer) -> dict[Queue, int]:
+    return {queue: count(session, queue, viewer) for queue in QUEUES}
+
+
+def new_reports(session: Session, viewer: Viewer) -> int:
+    """Reports nobody has acknowledged yet (the browser tab's count), capped like a queue."""
+    capped = select(literal(1)).select_from(Report).where(
+        Report.follow_up == FollowUp.NEW.value, _live(viewer)).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+@dataclass(frozen=True)
+class Page:
+    reports: list[Report]
+    after: Cursor | None  # the next page's cursor; None on the last page
+
+
+def page(session: Session, queue: Queue, viewer: Viewer, *, after: Cursor | None = None,
+         size: int = 50) -> Page:
+    """One page of the queue, in the queue's order, from after `after`."""
+    key = tuple_(Report.created_at, Report.id)
+    query = select(Report).where(queue_clause(queue, viewer))
+    ascending = queue in OLDEST_FIRST
+    if after is not None:
+        bound = tuple_(literal(after[0], Report.created_at.type), literal(after[1]))
+        query = query.where(key > bound if ascending else key < bound)
+    order = (Report.created_at, Report.id) if ascending else (Report.created_at.desc(),
+                                                             Report.id.desc())
+    rows = list(session.scalars(query.order_by(*order).limit(size + 1)))
+    shown = rows[:size]
+    more = len(rows) > size and shown
+    return Page(shown, (shown[-1].created_at, shown[-1].id) if more else None)
+
+
+def neighbours(session: Session, queue: Queue, viewer: Viewer, report: Report
+               ) -> tuple[str | None, str | None]:
+    """The references before and after `report` in the queue's order (j/k on its page)."""
+    key = tuple_(Report.created_at, Report.id)
+    here = tuple_(literal(report.created_at, Report.created_at.type), literal(report.id))
+    ascending = queue in OLDEST_FIRST
+    base = select(Report.reference).where(queue_clause(queue, viewer))
+    later = session.scalar(base.where(key > here)
+                           .order_by(Report.created_at, Report.id).limit(1))
+    earlier = session.scalar(base.where(key < here)
+                             .order_by(Report.created_at.desc(), Report.id.desc()).limit(1))
+    return (earlier, later) if ascending else (later, earlier)
+
+
+def open_references(session: Session, references: Sequence[str]) -> list[Report]:
+    """The named reports (a bulk action's selection), in the order named."""
+    wanted = list(dict.fromkeys(references))
+    found = {r.reference: r for r in session.scalars(
+        select(Report).where(Report.reference.in_(wanted)))}
+    return [found[ref] for ref in wanted if ref in found]
+
+
+@dataclass(frozen=True)
+class DueClock:
+    """What a row says of its next deadline: `days` ahead (negative: late by)."""
+
+    kind: str          # "due", "today", "overdue", "lapsed" (wound up), "done", "none"
+    days: int = 0
+    which: str = ""    # "acknowledge" or "feedback": the deadline that is next
+
+
+def due_clock(report: Report, now: datetime, zone: tzinfo | None = None, *,
+              wound_up: bool = False) -> DueClock:
+    """The report's next deadline in whole local days: "due in 3 days", "due today",
+    "overdue by 4 days". `zone` is the campaign's (days are counted
+    on its calendar); a finished report has no clock."""
+    if report.follow_up in {s.value for s in DONE}:
+        return DueClock("done")
+    if report.follow_up == FollowUp.NEW.value and report.acknowledge_due is not None:
+        deadline, which = report.acknowledge_due, "acknowledge"
+    elif report.feedback_due is not None:
+        deadline, which = report.feedback_due, "feedback"
+    else:
+        return DueClock("none")
+    days = (deadline.astimezone(zone).date() - now.astimezone(zone).date()).days
+    if deadline < now:
+        return DueClock("lapsed" if wound_up else "overdue", max(-days, 0), which)
+    if days <= 0:
+        return DueClock("today", 0, which)
+    return DueClock("due", days, which)
