@@ -63,6 +63,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         followup,
         followup_reply,
         hooks,
+        inbox,
         session,
         stats,
     )

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from console import bp, csrf, present
 from console.auth import SESSION_HOURS, close_db, context
-from console.i18n import LANGUAGES, choose_language
+from console.i18n import LANGUAGES, choose_language, translate_plural
 from console.pages import translated
 
 LANG_COOKIE = "hotline_lang"
@@ -70,6 +70,7 @@ bp.teardown_request(close_db)
 
 
 bp.add_app_template_global(translated, "_")
+bp.add_app_template_global(translate_plural, "ngettext")
 
 
 @bp.context_processor

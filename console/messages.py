@@ -62,4 +62,9 @@ COMPOSED = (
     N_("ev_followup"), N_("ev_followup_found"), N_("ev_followup_limit"),
     N_("ev_followup_not_found"), N_("ev_followup_unreadable"), N_("fu_err_bad_language"),
     N_("fu_err_empty_reply"), N_("out_followed_up"), N_("reply_saved"),
+    N_("queue_mine"), N_("queue_unassigned"), N_("queue_due_soon"), N_("queue_overdue"),
+    N_("queue_new_info"), N_("queue_all"), N_("queue_empty_mine"), N_("queue_empty_unassigned"),
+    N_("queue_empty_due_soon"), N_("queue_empty_overdue"), N_("queue_empty_new_info"),
+    N_("queue_empty_all"), N_("bulk_done_acknowledge"), N_("bulk_done_assign"),
+    N_("no_recording"), N_("media_not_configured"),
 )

@@ -12,7 +12,7 @@ counted as overdue or due soon, and their rows say so quietly instead of in red.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -20,8 +20,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from campaign.model import Campaign
 from db.followup import DONE, FOLLOW_UPS, FollowUp, overdue_clause
-from db.models import Report
+from db.models import Call, Report
 
 DUE_SOON = timedelta(days=2)
 COUNT_CAP = 999  # counts above this show as "999+"
@@ -51,6 +52,11 @@ class Viewer:
     user_id: int
     now: datetime
     wound_up: tuple[str, ...] = ()  # campaigns whose follow-up period is over
+
+
+def wound_up(campaigns: Iterable[Campaign], now: datetime) -> tuple[str, ...]:
+    """The campaigns whose follow-up period is over on their own calendar today."""
+    return tuple(c.id for c in campaigns if now.astimezone(c.timezone).date() > c.followup_ends)
 
 
 def _live(viewer: Viewer) -> ColumnElement[bool]:
@@ -131,6 +137,15 @@ def neighbours(session: Session, queue: Queue, viewer: Viewer, report: Report
     earlier = session.scalar(base.where(key < here)
                              .order_by(Report.created_at.desc(), Report.id.desc()).limit(1))
     return (earlier, later) if ascending else (later, earlier)
+
+
+def call_sids(session: Session, reports: Sequence[Report]) -> dict[int, str]:
+    """Each report's call SID (the report's page is its call's), in one read."""
+    ids = {r.call_id for r in reports}
+    if not ids:
+        return {}
+    return {call_id: sid for call_id, sid in session.execute(
+        select(Call.id, Call.call_sid).where(Call.id.in_(ids)))}
 
 
 def open_references(session: Session, references: Sequence[str]) -> list[Report]:
