@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The flat layout's editable install warns that folders named like a package win imports:
+# true, and known here; every other packaging warning is fixed in pyproject.toml.
+$(STAMP): export PYTHONWARNINGS = ignore:Editable installation
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -18,7 +21,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP) ## create .venv, prepare the SQLite database, serve on 127.0.0.1:5000
-	$(BIN)/hotline serve --host 127.0.0.1 --port 5000
+	@echo "The console:      http://127.0.0.1:5000/console/"
+	@echo "The first user:   $(BIN)/hotline users add lin --role manager   (offers a strong password)"
+	@echo "A test call:      $(BIN)/hotline call --at \"2023-06-01 10:00\"   (in another terminal)"
+	@$(BIN)/hotline serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL when reachable)
 	$(BIN)/python -m pytest
