@@ -75,8 +75,8 @@ def test_a_short_password_is_refused_before_the_confirmation(settings, engine) -
     refused, _, rest = result.output.partition("at least 10 characters")
     assert refused and "Repeat for confirmation" not in refused  # said before the repeat
     assert "Repeat for confirmation" in rest and "added chen (operator)" in rest
-    named = run(settings, "users", "add", "wu", "--role", "operator",
-                stdin="wu\nwu\nwu\n")
+    named = run(settings, "users", "add", "wu.xiaoming", "--role", "operator",
+                stdin="Wu.Xiaoming\n" * 3)
     assert named.exit_code == 2 and "must not be the user name" in named.output
     assert "Repeat for confirmation" not in named.output
 
