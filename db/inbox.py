@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from campaign.model import Campaign
@@ -108,21 +119,71 @@ class Page:
     after: Cursor | None  # the next page's cursor; None on the last page
 
 
+def _assignee_clause(queue: Queue, viewer: Viewer) -> ColumnElement[bool] | None:
+    if queue is Queue.MINE:
+        return Report.assignee_id == viewer.user_id
+    if queue is Queue.UNASSIGNED:
+        return Report.assignee_id.is_(None)
+    return None
+
+
 def page(session: Session, queue: Queue, viewer: Viewer, *, after: Cursor | None = None,
          size: int = 50) -> Page:
     """One page of the queue, in the queue's order, from after `after`."""
     key = tuple_(Report.created_at, Report.id)
-    query = select(Report).where(queue_clause(queue, viewer))
     ascending = queue in OLDEST_FIRST
+    keyset = []
     if after is not None:
         bound = tuple_(literal(after[0], Report.created_at.type), literal(after[1]))
-        query = query.where(key > bound if ascending else key < bound)
+        keyset.append(key > bound if ascending else key < bound)
     order = (Report.created_at, Report.id) if ascending else (Report.created_at.desc(),
                                                              Report.id.desc())
-    rows = list(session.scalars(query.order_by(*order).limit(size + 1)))
+    assignee = _assignee_clause(queue, viewer)
+    if assignee is not None:
+        rows = _by_assignee(session, assignee, keyset, size + 1)
+    elif queue is Queue.DUE_SOON:
+        rows = _due_soon(session, viewer, after, size + 1)
+    else:
+        query = select(Report).where(queue_clause(queue, viewer), *keyset)
+        rows = list(session.scalars(query.order_by(*order).limit(size + 1)))
     shown = rows[:size]
     more = len(rows) > size and shown
     return Page(shown, (shown[-1].created_at, shown[-1].id) if more else None)
+
+
+def _due_soon(session: Session, viewer: Viewer, after: Cursor | None, limit: int
+              ) -> list[Report]:
+    """Oldest first among the reports due within two days: read through the due-date
+    indexes into a materialised set (two days' reports at most), then ordered; walking
+    the creation order instead would pass the whole history before the first one due."""
+    due = select(Report.id, Report.created_at).where(
+        queue_clause(Queue.DUE_SOON, viewer)).cte("due_soon").prefix_with("MATERIALIZED")
+    query = select(due.c.id)
+    if after is not None:
+        query = query.where(tuple_(due.c.created_at, due.c.id) > tuple_(
+            literal(after[0], Report.created_at.type), literal(after[1])))
+    ids = list(session.scalars(query.order_by(due.c.created_at, due.c.id).limit(limit)))
+    return _in_order(session, ids)
+
+
+def _in_order(session: Session, ids: list[int]) -> list[Report]:
+    found = {r.id: r for r in session.scalars(select(Report).where(Report.id.in_(ids)))}
+    return [found[i] for i in ids]
+
+
+def _by_assignee(session: Session, assignee: ColumnElement[bool],
+                 keyset: list[ColumnElement[bool]], limit: int) -> list[Report]:
+    """Newest first among an assignee's (or nobody's) open reports: one short range of
+    ix_reports_assignee_open per open state, merged, so an officer with no open work, or
+    an office that closes its reports, never walks the whole history."""
+    ranges = [select(Report.id, Report.created_at)
+              .where(assignee, Report.follow_up == state, *keyset)
+              .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit).subquery()
+              for state in OPEN_STATES]
+    merged = union_all(*(select(r.c.id, r.c.created_at) for r in ranges)).subquery()
+    ids = list(session.scalars(select(merged.c.id).order_by(
+        merged.c.created_at.desc(), merged.c.id.desc()).limit(limit)))
+    return _in_order(session, ids)
 
 
 def neighbours(session: Session, queue: Queue, viewer: Viewer, report: Report

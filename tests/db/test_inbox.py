@@ -110,6 +110,16 @@ def test_pages_follow_each_other_without_gaps(engine: Engine, desk: dict[str, in
                 break
             after = found.after
         assert seen == [f"{n:09d}" for n in range(1, 8)]   # newest first, each once
+        # The assignee queues merge one range per open state: pages still follow on.
+        first = inbox.page(session, Queue.UNASSIGNED, lin, size=2)
+        rest = inbox.page(session, Queue.UNASSIGNED, lin, after=first.after, size=2)
+        assert _refs(first.reports) + _refs(rest.reports) == ["000000002", "000000006",
+                                                             "000000007"]
+        assert rest.after is None
+        soon = inbox.page(session, Queue.DUE_SOON, lin, size=1)
+        later = inbox.page(session, Queue.DUE_SOON, lin, after=soon.after, size=1)
+        assert _refs(soon.reports) + _refs(later.reports) == ["000000006", "000000002"]
+        assert later.after is None
         report = session.get(Report, inbox.page(session, Queue.ALL, lin).reports[1].id)
         assert report is not None
         assert inbox.neighbours(session, Queue.ALL, lin, report) == ("000000001", "000000003")
