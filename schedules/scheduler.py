@@ -112,7 +112,8 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
     def on_start(_event: SchedulerEvent) -> None:
         try:
             # APScheduler fires on the wall clock, so its jobs are planned against it too.
-            sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone))
+            sync_jobs(scheduler, context.campaigns, datetime.now(scheduler.timezone),
+                      mail=sends_mail(context))
             sync_reconcile_job(scheduler, enabled=reconciler is not None)
             sync_recording_jobs(scheduler, recordings)
         except Exception as exc:
@@ -120,7 +121,7 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
             startup.error = f"{type(exc).__name__}: {exc}"
             scheduler.shutdown(wait=False)
             return
-        if catch_up:
+        if catch_up and sends_mail(context):
             for campaign in context.campaigns:
                 if not is_scheduled(campaign):
                     continue
@@ -136,9 +137,24 @@ def configure(scheduler: BaseScheduler, context: DeliveryContext, *,
     return startup
 
 
-def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime) -> None:
-    """One job per scheduled campaign (replacing a stored one); stale ones removed."""
-    wanted = {REPORT_JOB_PREFIX + c.id: c for c in campaigns if is_scheduled(c)}
+def sends_mail(context: DeliveryContext) -> bool:
+    """Whether this process can send the daily reports (both mail settings are set).
+
+    Without them the scheduler still runs its other work (recordings, reconciliation,
+    retention); the daily reports wait in the database until mail is configured, and
+    the first start with mail catches up on the missed days.
+    """
+    return context.smtp is not None and bool(context.mail_from)
+
+
+def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime, *,
+              mail: bool = True) -> None:
+    """One job per scheduled campaign (replacing a stored one); stale ones removed.
+
+    Without mail no report job is kept, not even the retry job: they could only fail.
+    """
+    wanted = ({REPORT_JOB_PREFIX + c.id: c for c in campaigns if is_scheduled(c)}
+              if mail else {})
     for job in scheduler.get_jobs():
         if job.id.startswith(REPORT_JOB_PREFIX) and job.id not in wanted:
             log.info("removing the job of campaign %s (no longer configured or scheduled)",
@@ -155,6 +171,10 @@ def sync_jobs(scheduler: BaseScheduler, campaigns: Campaigns, now: datetime) -> 
             "schedules.jobs:daily_report", trigger=trigger, args=[campaign.id], id=job_id,
             name=f"daily report of {campaign.id}", replace_existing=True, coalesce=True,
             max_instances=1, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
+    if not mail:
+        if scheduler.get_job(RETRY_JOB_ID):
+            scheduler.remove_job(RETRY_JOB_ID)
+        return
     scheduler.add_job(
         "schedules.jobs:retry_reports", trigger=IntervalTrigger(
             seconds=int(RETRY_EVERY.total_seconds())),

@@ -132,10 +132,12 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
                    "(and every hour, a sweep)")
     click.echo(f"{'(all)':20} every 6 hours{'':19} purge campaigns past their retention "
                "period")
+    mail = bool(settings.smtp_url and settings.mail_from)
+    if not mail:
+        click.echo("note: HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM are not both set: no daily "
+                   "report is sent (they wait, and are caught up once mail is set); the "
+                   "other jobs run", err=True)
     if dry_run:
-        if not settings.smtp_url or not settings.mail_from:
-            click.echo("note: HOTLINE_SMTP_URL and HOTLINE_MAIL_FROM are not both set; the "
-                       "scheduler will not start without them", err=True)
         return
 
     from db.engine import make_session_factory
@@ -143,7 +145,7 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     from schedules.reconcile import reconcile
     from schedules.scheduler import blocking_scheduler, configure
 
-    smtp = _smtp(settings)
+    smtp = _smtp(settings) if mail else None
     engine = open_engine(settings)
     prepare_database(engine)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -159,7 +161,9 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
         (lambda: reconcile(writer, twilio.fetch, system_clock(), recordings=twilio.recordings))
         if twilio else None),
         recordings=recording_jobs(settings, engine, campaigns))
-    click.echo(f"hotline: scheduler starting; mail through {smtp.describe()}", err=True)
+    click.echo("hotline: scheduler starting; " + (
+        f"mail through {smtp.describe()}" if smtp else "no mail: daily reports not sent"),
+        err=True)
     try:
         running.start()
     except (KeyboardInterrupt, SystemExit):
