@@ -8,6 +8,10 @@ follow-up state and recording length, so the daily reports and the console's
 statistics of past campaigns still add up. A report on legal hold keeps everything,
 and so does its call (its number). The run is idempotent: a second run finds nothing,
 and a Twilio copy that could not be deleted is tried again next time.
+
+A call to a number of no campaign (the caller heard that the number is not in service)
+belongs to no retention period: its calling number is cleared once it is
+UNMATCHED_NUMBER_DAYS old, which leaves time to find a misrouted number.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +34,9 @@ from recordings.store import RecordingStore
 from recordings.twilio_api import RecordingsApi, TwilioFailure
 
 log = logging.getLogger("hotline.recordings")
+
+UNMATCHED_NUMBER_DAYS = 30
+NO_CAMPAIGN = "(no campaign)"  # the purge's name for the calls that matched none
 
 
 @dataclass
@@ -123,11 +130,25 @@ def _purge_additions(sessions: sessionmaker[Session], store: RecordingStore,
     return pending
 
 
+def _unmatched_numbers(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Calls of no campaign, older than UNMATCHED_NUMBER_DAYS, that still hold a number."""
+    return (Call.campaign_id.is_(None), Call.from_number.is_not(None),
+            Call.started_at < now - timedelta(days=UNMATCHED_NUMBER_DAYS))
+
+
+def _plan_unmatched(session: Session, now: datetime) -> CampaignPurge | None:
+    numbers = session.scalar(select(func.count(Call.id)).where(*_unmatched_numbers(now))) or 0
+    return CampaignPurge(NO_CAMPAIGN, f"after {UNMATCHED_NUMBER_DAYS} days",
+                         numbers=numbers) if numbers else None
+
+
 def plan(sessions: sessionmaker[Session], campaigns: Campaigns, now: datetime
          ) -> list[CampaignPurge]:
     """`hotline retention --dry-run`: the counts per campaign, changing nothing."""
     with sessions() as session:
-        return [_plan(session, campaign)[0] for campaign in due(campaigns, now)]
+        found = [_plan(session, campaign)[0] for campaign in due(campaigns, now)]
+        unmatched = _plan_unmatched(session, now)
+    return found + ([unmatched] if unmatched else [])
 
 
 def purge(sessions: sessionmaker[Session], campaigns: Campaigns, store: RecordingStore,
@@ -149,6 +170,16 @@ def purge(sessions: sessionmaker[Session], campaigns: Campaigns, store: Recordin
         if result.anything or result.twilio_pending:
             log.info("retention: campaign %s purged: %s", campaign.id, result.counts())
         done.append(result)
+    with sessions.begin() as session:
+        unmatched = _plan_unmatched(session, now)
+        if unmatched:
+            session.execute(update(Call).where(*_unmatched_numbers(now))
+                            .values(from_number=None)
+                            .execution_options(synchronize_session=False))
+            audit.record(session, at=now, actor=actor, action="retention_purged",
+                         target=NO_CAMPAIGN, detail=unmatched.counts())
+            log.info("retention: calls of no campaign purged: %s", unmatched.counts())
+            done.append(unmatched)
     return done
 
 

@@ -141,7 +141,8 @@ def heard_references(heard: list[str]) -> list[str]:
     for text in heard:
         match = re.search(r"(?:reference number is|受理编号是|受理編號係)[:：]\s*([^.。]+)", text)
         if match:
-            found.append("".join(words[w.strip()] for w in re.split(r"[,，]", match.group(1))))
+            found.append("".join(words[w.strip()]
+                                 for w in re.split(r"[,，;；]", match.group(1))))
     return found
 
 

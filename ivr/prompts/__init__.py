@@ -37,6 +37,7 @@ REQUIRED_TEXTS = (
     "followup_options", "followup_added",
     "list_separator", "list_last_separator", "weekdays_format", "date_format",
     "time_format", "time_format_on_the_hour", "midnight", "digit_separator",
+    "digit_group_separator", "weekday_range_format",
 )
 
 
@@ -52,9 +53,15 @@ class Prompts:
         return str(self.texts[prompt]).format(**values).replace("..", ".")
 
     def digits(self, number: str) -> str:
-        """A reference number spoken digit by digit: '4, 8, 2 …'."""
+        """A reference number spoken digit by digit, in groups with a longer pause between
+        them, as people read numbers back: '4, 8, 2; 7, 1, 5; 9, 0, 3'. Nine digits go in
+        threes; eight (the older references) in fours."""
         words = self.texts["digit_words"]
-        return str(self.texts["digit_separator"]).join(words[int(d)] for d in number)
+        size = 3 if len(number) % 3 == 0 else 4
+        groups = [number[at:at + size] for at in range(0, len(number), size)]
+        return str(self.texts["digit_group_separator"]).join(
+            str(self.texts["digit_separator"]).join(words[int(d)] for d in group)
+            for group in groups)
 
     def date(self, day: date) -> str:
         return str(self.texts["date_format"]).format(
@@ -83,7 +90,7 @@ class Prompts:
         for first_hour, word in self.texts["periods"]:
             if moment.hour >= first_hour:
                 period = word
-        hour = moment.hour if moment.hour <= 12 else moment.hour - 12
+        hour = moment.hour % 12 or 12  # 凌晨十二點半, not 凌晨零點半
         values = {"period": period, "hour": self.number(hour)}
         if moment.minute == 0:
             return str(self.texts["time_format_on_the_hour"]).format(**values)
@@ -138,6 +145,10 @@ class Prompts:
         if len(chosen) == 7:
             return str(self.texts["every_day_but_some" if some_dates_closed else "every_day"])
         names = [self.texts["weekday_names"][d - 1] for d in chosen]
+        if len(chosen) >= 3 and chosen[-1] - chosen[0] == len(chosen) - 1:
+            # Monday to Friday, not Monday, Tuesday, Wednesday, Thursday and Friday.
+            return str(self.texts["weekday_range_format"]).format(first=names[0],
+                                                                   last=names[-1])
         return str(self.texts["weekdays_format"]).format(days=self.join(names))
 
     def join(self, items: list[str]) -> str:

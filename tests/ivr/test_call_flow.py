@@ -131,15 +131,15 @@ def test_the_record_verb_follows_the_campaign() -> None:
     assert notice.endswith("講完請按井字鍵。")
 
 
-def test_a_reference_is_read_digit_by_digit_in_each_language() -> None:
+def test_a_reference_is_read_digit_by_digit_in_groups_in_each_language() -> None:
     state = CallState(step_no=4, language="cmn", category="integrity",
-                           subject="city-leadership", reference="41052780")
+                           subject="city-leadership", reference="410527800")
     params = {"RecordingSid": "RE" + "1" * 32, "RecordingUrl": "https://x", "Digits": "#"}
     xml = str(flow.handle_step("recorded", SEED, state, params, LINKS).twiml)
-    assert "四，幺，零，五，二，七，八，零" in says(xml)[0]
+    assert "四，幺，零；五，二，七；八，零，零" in says(xml)[0]
     english = str(flow.handle_step("recorded", SEED, state.__class__(
         **{**state.__dict__, "language": "en"}), params, LINKS).twiml)
-    assert "four, one, zero, five, two, seven, eight, zero" in says(english)[0]
+    assert "four, one, zero; five, two, seven; eight, zero, zero" in says(english)[0]
 
 
 def test_references_are_random_checked_and_never_start_with_zero() -> None:

@@ -76,6 +76,36 @@ def test_a_closed_weekend_names_the_day_it_opens_again(engine, clock, tmp_path) 
         in result.heard
 
 
+def test_working_days_are_said_as_a_range_and_the_hours_as_people_say_them(
+        engine, clock, tmp_path) -> None:
+    from campaign.loader import load_campaigns
+    from tests.helpers import call_line, deployment_app, write_campaign
+
+    write_campaign(tmp_path, weekdays="[1, 2, 3, 4, 5]", languages='["cmn", "en"]')
+    campaigns = load_campaigns(tmp_path)
+    app = deployment_app(engine, clock, campaigns, tmp_path)
+    clock.set_local("2023-06-03 10:00")  # a Saturday
+    heard = " ".join(call_line(app, to="+14155550100").heard)
+    assert "星期一至星期五" in heard and "星期二、星期三" not in heard
+    assert "Monday to Friday" in heard and "Tuesday" not in heard
+
+
+@pytest.mark.parametrize(("language", "moment", "said"), [
+    ("yue", time(10), "上晝十點"), ("yue", time(8, 30), "朝早八點半"),
+    ("yue", time(0, 30), "凌晨十二點半"), ("cmn", time(0, 30), "凌晨12点半"),
+    ("cmn", time(17, 30), "下午5点半")])
+def test_times_are_said_on_a_twelve_hour_clock_with_the_part_of_the_day(
+        language: str, moment: time, said: str) -> None:
+    assert prompts_for(language).time(moment) == said
+
+
+def test_a_reference_is_read_in_groups_of_three() -> None:
+    assert prompts_for("en").digits("482715903") == \
+        "four, eight, two; seven, one, five; nine, zero, three"
+    assert prompts_for("cmn").digits("482715903") == "四，八，二；七，幺，五；九，零，三"
+    assert prompts_for("yue").digits("48271590") == "四，八，二，七；一，五，九，零"
+
+
 # --- after a report, and empty recordings ----------------------------------------------------
 
 def test_silence_after_a_report_ends_with_thanks_and_the_reference(place_call, engine,

@@ -34,9 +34,8 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from db.models import Call, CallEvent
 from hotline.simulator import CallSimulator, HttpTransport, ScriptedCaller
-from ivr.prompts import prompts_for
 from journal import Journal
-from tests.helpers import ROOT, free_port, write_campaign
+from tests.helpers import ROOT, free_port, heard_references, write_campaign
 
 LINE = "+14155550100"
 SCRIPT = ["1", "1", "r20", "2"]        # Mandarin, political, a message, finish
@@ -47,7 +46,6 @@ PACE = 0.1                             # seconds a caller takes between two requ
 # suite's 10-minute budget; set HOTLINE_LONG_OUTAGE_SECONDS=60 for the full minute).
 LONG_OUTAGE = float(os.environ.get("HOTLINE_LONG_OUTAGE_SECONDS", "20"))
 BIT = "journal: cannot apply entries"  # the writer's log line when the fault bites
-DIGITS = {word: str(n) for n, word in enumerate(prompts_for("cmn").texts["digit_words"])}
 
 
 class Host:
@@ -144,9 +142,7 @@ def play_calls(host: Host, token: str, played: Played, count: int, at_once: int 
             result = CallSimulator(TimedTransport(token, played), host.url,
                                    ScriptedCaller(SCRIPT), from_number="+8613800138000",
                                    to_number=LINE).run()
-            spoken = next(h for h in result.heard if "受理编号是" in h)
-            reference = "".join(DIGITS[w] for w in spoken.split("：")[1].split("。")[0]
-                                .split("，"))
+            reference = heard_references(result.heard)[0]
             with played.lock:
                 played.calls.append((result.call_sid, reference, result.recordings[0]))
                 played.heard += result.heard

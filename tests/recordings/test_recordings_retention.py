@@ -143,3 +143,32 @@ def test_releasing_a_hold_is_audited(reported, signed_in, engine) -> None:
     refused = operator.post(f"/console/reports/{report.reference}/hold", data={
         "csrf_token": csrf_token(operator, page), "action": "place", "reason": "x"})
     assert refused.status_code == 403
+
+
+def test_a_call_to_a_number_of_no_campaign_loses_its_number_after_thirty_days(
+        place_call, engine, campaigns, clock, store) -> None:
+    from recordings.retention import NO_CAMPAIGN, plan, purge
+
+    misdialled = place_call(to_number="+14155550123", from_number="+8613800000009")
+    sessions = make_session_factory(engine, writer=True)
+
+    def number() -> str | None:
+        with make_session_factory(engine)() as session:
+            return session.scalar(select(Call.from_number).where(
+                Call.call_sid == misdialled.call_sid))
+
+    clock.advance(29 * 86400)
+    assert all(r.campaign_id != NO_CAMPAIGN for r in purge(sessions, campaigns, store, None,
+                                                             clock()))
+    assert number() == "+8613800000009"
+    clock.advance(2 * 86400)
+    (planned,) = [r for r in plan(sessions, campaigns, clock()) if r.campaign_id == NO_CAMPAIGN]
+    assert planned.numbers == 1 and number() == "+8613800000009"  # a plan changes nothing
+    (done,) = [r for r in purge(sessions, campaigns, store, None, clock())
+               if r.campaign_id == NO_CAMPAIGN]
+    assert done.numbers == 1 and number() is None
+    with make_session_factory(engine)() as session:
+        assert session.scalars(select(AuditEvent.target).where(
+            AuditEvent.action == "retention_purged")).all() == [NO_CAMPAIGN]
+    assert [r for r in purge(sessions, campaigns, store, None, clock())
+            if r.campaign_id == NO_CAMPAIGN] == []

@@ -243,8 +243,7 @@ def test_a_report_without_the_recording_callback_is_not_yet_reported(
     response = signed_post(client, f"/twilio/step/recorded?{state}", {
         **params, "RecordingSid": "RE" + "e" * 32, "RecordingUrl": "https://x/RE",
         "RecordingDuration": "5", "Digits": "#"})
-    assert "一，二，三，四，五，六，七，幺" in response.get_data(as_text=True) or \
-        "幺，二，三，四，五，六，七，幺" in response.get_data(as_text=True)
+    assert "幺，二，三，四；五，六，七，幺" in response.get_data(as_text=True)
     signed_post(client, "/twilio/status", {**params, "CallStatus": "completed",
                                            "CallDuration": "40"})
     assert logged(engine, campaigns, sid)["outcome"] == "abandoned"
