@@ -96,9 +96,11 @@ def test_a_report_is_worked_from_the_keyboard(browser, live_server, users, place
 
     page.keyboard.press("m")   # assign to me
     page.wait_for_selector(".flash.ok")
+    page.wait_for_load_state("load")   # the deferred script has bound the keys again
     assert page.locator(f"#report-{newest} .assignee").inner_text() == "operator"
     page.keyboard.press("a")   # acknowledge
     page.wait_for_selector(f"#report-{newest} [data-status=acknowledged]")
+    page.wait_for_load_state("load")
     page.keyboard.press("n")   # the note
     assert page.evaluate("document.activeElement.id") == f"note-{newest}"
     page.keyboard.type("Called back; confirmed.")
