@@ -37,7 +37,7 @@ format: $(STAMP) ## ruff's import sorting and fixes
 	$(BIN)/ruff check --fix .
 
 translations: $(STAMP) ## the console's catalogues: extract the messages, update zh and en, compile the .mo
-	$(BIN)/pybabel -q extract -F console/babel.cfg -k translated -k translate -k translate_plural:1,2 -o console/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F console/babel.cfg -k translated -k translate -k say -k translate_plural:1,2 -o console/translations/messages.pot .
 	$(BIN)/pybabel -q update -i console/translations/messages.pot -d console/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d console/translations
 

@@ -89,7 +89,8 @@ class _Caller:
         item = self._next()
         if item == HANGUP:
             return HANGUP
-        return int(str(item).removeprefix("r"))
+        # "-": the caller stays silent at the beep (Twilio keeps no recording).
+        return None if item in (None, "-") else int(str(item).removeprefix("r"))
 
     def officer_answers(self) -> bool:
         return self._next() == "answer"

@@ -163,7 +163,7 @@ def _texts(check: Checker, languages: tuple[str, ...]) -> dict[str, Any]:
             "title": localized(check, "title", languages, required=False)}
 
 
-def _daily_report(check: Checker) -> dict[str, Any]:
+def _daily_report(check: Checker, languages: tuple[str, ...]) -> dict[str, Any]:
     report_time = None
     raw_report_time = check.get("report_time", str, required=False)
     if raw_report_time is not None:
@@ -177,7 +177,13 @@ def _daily_report(check: Checker) -> dict[str, Any]:
     for index, address in enumerate(report_to):
         if not isinstance(address, str) or not EMAIL.match(address):
             check.fail(f"report_to[{index}]", f"{address!r} is not an e-mail address")
-    return {"report_time": report_time, "report_to": tuple(report_to)}
+    report_language = check.get("report_language", str, required=False)
+    if report_language is not None and languages and report_language not in languages:
+        check.fail("report_language", f"{report_language!r} is not one of `languages` "
+                   f"({', '.join(languages)})")
+        report_language = None
+    return {"report_time": report_time, "report_to": tuple(report_to),
+            "report_language": report_language or (languages[0] if languages else None)}
 
 
 def _durations(check: Checker) -> dict[str, Any]:
@@ -254,7 +260,7 @@ def parse_campaign(data: Mapping[str, Any], file: str) -> Campaign:
         values.update(checker(check))
     languages = values["languages"]
     values.update(_texts(check, languages))
-    values.update(_daily_report(check))
+    values.update(_daily_report(check, languages))
     values.update(_durations(check))
     values.update(_voices(check, languages))
     values.update(_menus(check, languages))

@@ -66,6 +66,7 @@ class Campaign:
     title: Mapping[str, str] = field(default_factory=dict)
     report_time: time | None = None
     report_to: tuple[str, ...] = ()
+    report_language: str | None = None  # the daily report's; None: the first of `languages`
     max_message_seconds: int = DEFAULT_MAX_MESSAGE_SECONDS
     ring_seconds: int = DEFAULT_RING_SECONDS
     acknowledge_days: int = DEFAULT_ACKNOWLEDGE_DAYS  # a report is acknowledged within …

@@ -9,6 +9,7 @@ reading those forms live here, once; `Campaigns.route` applies them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -41,6 +42,10 @@ def sip_user(text: str) -> str | None:
     return unquote(match.group("user")) if match else None
 
 
+# Every webhook of a call reads the same From and To again; parsing costs more than the
+# rest of reading the request. Bounded, in this process's memory only (the journal on
+# disk holds the same numbers).
+@functools.lru_cache(maxsize=4096)
 def to_e164(text: str, region: str | None) -> str | None:
     """A dialled number as E.164, national forms read in `region`; None when it is none."""
     candidate = text.strip()
@@ -64,6 +69,7 @@ def line_number(to: str | None, region: str | None) -> str | None:
     return to_e164(user, region) if user is not None else None
 
 
+@functools.lru_cache(maxsize=256)  # the lines' own numbers: asked on every webhook
 def region_of(number: str) -> str | None:
     """The region of an E.164 number ('CN' for +8620…), None when it has none."""
     try:

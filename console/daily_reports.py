@@ -2,15 +2,17 @@
 
 The pages are added to the console's blueprint (so they share its sign-in,
 CSRF check, language choice and security headers) when console.init_app
-imports this module. The figures are the e-mail's own (reports.figures and
-reports.render.report_rows); the chart is the same PNG, inlined as a data: URI,
-which the console's Content-Security-Policy allows for images.
+imports this module. The figures, their sections and words are the e-mail's own
+(reports.figures, reports.render.report_sections, the one set of catalogues), in the
+console's language; the chart is the same PNG, inlined as a data: URI, which the
+console's Content-Security-Policy allows for images. Any day of any campaign can be
+read (a date picker); only a campaign with report_to and report_time is sent.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,11 +20,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 
 from campaign.model import Campaign
-from console import bp, present
+from console import bp
 from console.auth import address, context, db, requires
 from console.pages import translated
+from console.present import LABEL_LANGUAGE
 from db import audit, deliveries
-from reports.chart import render_chart
+from reports.chart import chart_data_uri
 from reports.delivery import (
     DeliveryContext,
     DeliveryError,
@@ -35,14 +38,15 @@ from reports.delivery import (
 )
 from reports.figures import DailyFigures, campaign_figures, report_labels
 from reports.mail import MailConfigError, MailNotConfigured, mail_settings
-from reports.render import report_rows
+from reports.render import headline, overdue_lines, report_sections
+from reports.words import words
 
 DAYS_LISTED = 14
 
 
-def _campaign(campaign_id: str) -> Campaign:
+def _campaign(campaign_id: str, *, scheduled: bool = False) -> Campaign:
     campaign = context().campaigns.by_id.get(campaign_id)
-    if campaign is None or not is_scheduled(campaign):
+    if campaign is None or (scheduled and not is_scheduled(campaign)):
         abort(404)
     return campaign
 
@@ -54,34 +58,28 @@ def _day(text: str) -> date:
         abort(404)
 
 
-def _label(campaign: Campaign, figure: str, key: str) -> str:
-    """A row's label in the console's language; campaign labels from the campaign file."""
-    if figure == "outcome":
-        return translated(f"out_{key}")
-    if figure == "follow_up":
-        return translated(f"fu_{key}")
-    if figure in ("category", "subject"):
-        return present.label(campaign, figure, key, g.get("lang", "zh"))
-    return translated(f"f_{figure}_{key}" if key else f"f_{figure}")
-
-
 @bp.get("/daily-reports", endpoint="daily_reports")
 @requires("stats")
 def daily_reports_page() -> Any:
-    """Each scheduled campaign's recent days, newest first, with their delivery state."""
+    """Each campaign: a date picker for any day's report; a scheduled campaign's recent
+    days with their delivery state; an unscheduled one, how to schedule it."""
     now = context().clock()
+    picked = request.args.get("day", "")
+    if picked and (campaign_id := request.args.get("campaign")):
+        return redirect(url_for("console.daily_report", campaign_id=_campaign(campaign_id).id,
+                                day_text=_day(picked).isoformat()))
     listed = []
     for campaign in context().campaigns:
-        if not is_scheduled(campaign):
-            continue
         today = now.astimezone(campaign.timezone).date()
-        last = min(today, last_report_day(campaign))
-        days = [last - timedelta(days=n) for n in range(DAYS_LISTED)]
-        days = [d for d in days if campaign.opens is None or d >= campaign.opens]
-        rows = deliveries.rows_of_days(db(), campaign.id, days)
-        listed.append((campaign, [(day, rows.get(day)) for day in days]))
+        days: list[date] = []
+        if is_scheduled(campaign):
+            last = min(today, last_report_day(campaign))
+            days = [last - timedelta(days=n) for n in range(DAYS_LISTED)]
+            days = [d for d in days if campaign.opens is None or d >= campaign.opens]
+        rows = deliveries.rows_of_days(db(), campaign.id, days) if days else {}
+        listed.append((campaign, today, [(day, rows.get(day)) for day in days]))
     return render_template("daily_reports/list.html", listed=listed,
-                           title=translated("daily_reports"),
+                           title=translated("daily_reports"), scheduled=is_scheduled,
                            attention=lambda row: needs_attention(row, now))
 
 
@@ -94,28 +92,35 @@ def daily_report_page(campaign_id: str, day_text: str) -> Any:
     # A sent report shows what was e-mailed; today's figures are a click away.
     stored = delivery.figures if delivery is not None and delivery.state == "sent" else None
     current = stored is None or request.args.get("current") == "1"
+    category_labels, subject_labels = report_labels(campaign, _label_language())
     if current:
         figures = campaign_figures(db(), campaign, day, now)
+        figures = replace(figures, category_labels=category_labels,
+                          subject_labels=subject_labels)
     else:
         assert stored is not None
-        category_labels, subject_labels = report_labels(campaign)
         figures = DailyFigures.from_json(json.loads(stored), category_labels=category_labels,
                                          subject_labels=subject_labels)
-    chart = "data:image/png;base64," + base64.b64encode(render_chart(figures)).decode()
-    rows = [(figure, _label(campaign, figure, key), day_value, so_far)
-            for figure, key, _english, day_value, so_far in report_rows(figures)]
+    say = words(g.lang)
     moment = figures.generated_at.astimezone(campaign.timezone).strftime("%Y-%m-%d %H:%M")
-    return render_template("daily_reports/day.html", campaign=campaign, day=day,
-                           figures=figures, rows=rows, chart=chart, delivery=delivery,
-                           as_of=moment, title=f"{translated('daily_reports')} {day}",
-                           stored=stored is not None, current=current,
-                           attention=delivery is not None and needs_attention(delivery, now))
+    return render_template(
+        "daily_reports/day.html", campaign=campaign, day=day, figures=figures,
+        sections=report_sections(figures, g.lang), chart=chart_data_uri(figures, g.lang),
+        headline=headline(figures, say), overdue=overdue_lines(figures, say),
+        delivery=delivery, as_of=moment, title=f"{translated('daily_reports')} {day}",
+        stored=stored is not None, current=current, scheduled=is_scheduled(campaign),
+        attention=delivery is not None and needs_attention(delivery, now))
+
+
+def _label_language() -> str:
+    """The campaign language of the console's: category labels as the console shows them."""
+    return LABEL_LANGUAGE.get(g.get("lang", "zh"), "en")
 
 
 @bp.post("/daily-reports/<campaign_id>/<day_text>/send", endpoint="daily_report_send")
 @requires("stats")
 def daily_report_send(campaign_id: str, day_text: str) -> Any:
-    campaign, day = _campaign(campaign_id), _day(day_text)
+    campaign, day = _campaign(campaign_id, scheduled=True), _day(day_text)
     back = redirect(url_for("console.daily_report", campaign_id=campaign.id,
                             day_text=day.isoformat()))
     now = context().clock()

@@ -8,7 +8,7 @@ costs what the first does. Counts are one GROUP BY in the database.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -84,9 +84,17 @@ def _call_clauses(where: CallFilter, *, with_outcome: bool = True, ordered: bool
         # Reports carry their call's campaign and start: the matching reports are then
         # those of the window alone, not of the whole history (SQLite lists them all first).
         report_parts.append(_report_windows(where.windows))
-    if report_parts:
+    if report_parts and ordered and (where.category or where.subject):
+        # A page of a category or a subject (each a sizable share of the reports): walk the
+        # calls newest first and probe each one's reports (uq_reports_call_number) until
+        # the page is full. The IN below would list every matching report of the history
+        # and sort them first (SQLite): 0.4 s at a million calls instead of milliseconds.
+        parts.append(select(Report.id).where(Report.call_id == Call.id, *report_parts)
+                     .exists())
+    elif report_parts:
         # One report must match every report filter (not one report each). One IN over
-        # the matching reports, not an EXISTS probed for every call.
+        # the matching reports, not an EXISTS probed for every call: rare values (an
+        # assignee, overdue) and counts, which read every match anyway.
         parts.append(Call.id.in_(select(Report.call_id).where(*report_parts)))
     return parts
 
@@ -219,6 +227,7 @@ class ReportFigures:
     by_category: dict[str | None, int]
     by_follow_up: dict[str, int]
     overdue: int
+    by_subject: dict[str | None, int] = field(default_factory=dict)
 
 
 def _unfiltered(where: CallFilter) -> bool:
@@ -244,4 +253,5 @@ def report_figures(session: Session, where: CallFilter, now: datetime) -> Report
         counts = figures.report_counts(session, None, now, calls=calls)
     return ReportFigures(dict(counts.by["category"]),
                          {state: n for state, n in counts.by["follow_up"].items()
-                          if state is not None and n}, counts.overdue)
+                          if state is not None and n}, counts.overdue,
+                         dict(counts.by["subject"]))

@@ -10,18 +10,43 @@ tallies of db/tallies.py, whose cost does not grow with the log.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    column,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from db import tallies
-from db.followup import overdue_acknowledgement_clause, overdue_clause, overdue_feedback_clause
+from db.base import UTCDateTime
+from db.followup import (
+    DONE,
+    FOLLOW_UPS,
+    FollowUp,
+    open_at_clause,
+    overdue_acknowledgement_clause,
+    overdue_at_clause,
+    overdue_clause,
+    overdue_feedback_clause,
+)
 from db.models import Call, Report
+from db.tally_models import HOUR, CallTally
+from db.user_models import User
 
 DIMENSIONS = ("category", "subject", "follow_up")
 # A recording counts (in the count, the total and the median alike) once its length is
@@ -132,3 +157,120 @@ def tallied_report_counts(session: Session, campaign_ids: Sequence[str | None] |
                         recorded=totals.recorded, recorded_seconds=totals.recorded_seconds,
                         overdue_acknowledgement=ack, overdue_feedback=feedback, overdue=late,
                         median_seconds=totals.median_seconds)
+
+
+def _of_campaigns(column: Any, campaign_ids: Sequence[str | None]) -> ColumnElement[bool]:
+    named = [c for c in campaign_ids if c is not None]
+    clauses = [column.in_(named)] if named else []
+    if None in campaign_ids:
+        clauses.append(column.is_(None))
+    return or_(*clauses) if clauses else false()
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def calls_by_hour(session: Session, campaign_ids: Sequence[str | None], start: datetime,
+                  end: datetime) -> Counter[tuple[datetime, str]]:
+    """Calls of these campaigns (None: calls to unknown numbers) started in [start, end),
+    by (UTC hour, outcome). The whole hours are read from the hourly tallies (a row per
+    hour, campaign and outcome that had calls), the partial hours at the edges from the
+    calls (under an hour each): the cost follows the window, not the log."""
+    low = _hour(start) if _hour(start) == start.astimezone(UTC) else _hour(start) + _ONE_HOUR
+    high = _hour(end)
+    counts: Counter[tuple[datetime, str]] = Counter()
+    if low < high:
+        edges = [(start, low), (high, end)]
+        for period, outcome, calls in session.execute(
+                select(CallTally.period, CallTally.outcome, func.sum(CallTally.calls))
+                .where(CallTally.campaign_id.in_([c or "" for c in campaign_ids]),
+                       CallTally.level == HOUR, CallTally.period >= low.strftime(_HOUR_KEY),
+                       CallTally.period < high.strftime(_HOUR_KEY))
+                .group_by(CallTally.period, CallTally.outcome)):
+            hour = datetime.fromisoformat(f"{period}:00").replace(tzinfo=UTC)
+            counts[(hour, outcome)] += int(calls or 0)
+    else:  # inside one hour, or across one boundary between two
+        edges = [(start, min(low, end)), (low, end)]
+    for edge_start, edge_end in edges:
+        if edge_start >= edge_end:
+            continue
+        for outcome, calls in session.execute(
+                select(Call.outcome, func.count())
+                .where(_of_campaigns(Call.campaign_id, campaign_ids),
+                       Call.started_at >= edge_start, Call.started_at < edge_end)
+                .group_by(Call.outcome)):
+            counts[(_hour(edge_start), outcome)] += calls
+    return +counts
+
+
+_ONE_HOUR = timedelta(hours=1)
+_HOUR_KEY = "%Y-%m-%d %H"  # the hourly tallies' period (db/tally_models.py)
+
+
+def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
+                  moments: Sequence[datetime]) -> list[tuple[int, int]]:
+    """(open, overdue) reports of these campaigns as they stood at each of `moments`
+    (ascending), by db/followup's open_at and overdue_at rules.
+
+    Open at a moment = the reports open now whose call began before it (the report
+    tallies, per state: a few rows a day) + those referred or closed since. Overdue,
+    and the latter, come from one aggregate over the only reports that can count: done
+    since the first moment, late to acknowledge or with feedback by the last, or moved
+    on since the first (an index range each). The cost follows the window and the late
+    reports, never the campaign's history."""
+    if not moments:
+        return []
+    ids = list(campaign_ids)
+    still_open = [s.value for s in FOLLOW_UPS if s not in DONE]
+    done = [s.value for s in DONE]
+
+    def open_now(totals: tallies.ReportTotals) -> int:
+        return sum(totals.by["follow_up"].get(state, 0) for state in still_open)
+
+    open_by_start = [open_now(tallies.report_totals_until(session, ids, moments[0],
+                                                          states_only=True))]
+    for before, moment in itertools.pairwise(moments):
+        open_by_start.append(open_by_start[-1] + open_now(
+            tallies.report_totals(session, ids, before, moment, states_only=True)))
+    first, last = moments[0], moments[-1]
+    candidates = union(
+        select(Report.id).where(Report.follow_up.in_(done), Report.follow_up_at > first),
+        select(Report.id).where(Report.follow_up == FollowUp.NEW.value,
+                                Report.acknowledge_due < last),
+        select(Report.id).where(Report.follow_up.in_(still_open), Report.follow_up_at > first),
+        select(Report.id).where(Report.follow_up.in_(still_open), Report.feedback_due < last))
+    # The moments as a VALUES list joined to the candidates: one small statement to
+    # compile and run, however many days are charted.
+    at = values(column("at", UTCDateTime()), name="moments").data(
+        [(m,) for m in moments]).cte("moments")  # WITH moments(at) AS (VALUES …): SQLite too
+    counted = session.execute(
+        select(at.c.at, _count_if(and_(Report.follow_up.in_(done), open_at_clause(at.c.at))),
+               _count_if(overdue_at_clause(at.c.at)))
+        .select_from(Report).join(at, true())
+        .where(Report.id.in_(select(candidates.subquery().c.id)),
+               _of_campaigns(Report.campaign_id, ids))
+        .group_by(at.c.at))
+    late = {moment: (int(reopened or 0), int(overdue or 0))
+            for moment, reopened, overdue in counted}
+    return [(open_by_start[n] + late.get(moment, (0, 0))[0], late.get(moment, (0, 0))[1])
+            for n, moment in enumerate(moments)]
+
+
+def listed_reports(session: Session, reports: ColumnElement[bool], limit: int
+                   ) -> list[tuple[str, str | None]]:
+    """The first `limit` reports under `reports`, as made: (reference, category)."""
+    return [(reference, category) for reference, category in session.execute(
+        select(Report.reference, Report.category).where(reports)
+        .order_by(Report.created_at, Report.id).limit(limit))]
+
+
+def overdue_by_assignee(session: Session, campaign_ids: Sequence[str | None], now: datetime
+                        ) -> dict[str | None, int]:
+    """Reports of these campaigns overdue as of `now` (either clock, counted once), by
+    their assignee's name (None: nobody's yet). Reads only the overdue reports."""
+    query = (select(User.name, func.count()).select_from(Report)
+             .outerjoin(User, User.id == Report.assignee_id)
+             .where(_of_campaigns(Report.campaign_id, campaign_ids), overdue_clause(now))
+             .group_by(User.name))
+    return {name: count for name, count in session.execute(query)}

@@ -185,3 +185,27 @@ def overdue_feedback_clause(now: datetime) -> ColumnElement[bool]:
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """The same rule as overdue(), as SQL over reports."""
     return or_(overdue_acknowledgement_clause(now), overdue_feedback_clause(now))
+
+
+# As of a past moment: the charts' open and overdue follow-ups by day. A report counts
+# open from its call's start (the tallies' moment for it) until it reached a done state
+# (follow_up_at: its last change, so one closed, reopened and open now counts open
+# from its call on).
+def open_at_clause(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """The report's call began before `moment`, and it was not yet referred or closed."""
+    return and_(Report.call_started_at < moment,
+                or_(Report.follow_up.not_in([s.value for s in DONE]),
+                    Report.follow_up_at > moment))
+
+
+def overdue_at_clause(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """overdue_clause as it stood at `moment`: open then, and still unacknowledged past
+    its acknowledgement date, or past its feedback date."""
+    # Still new then: acknowledged later, or never and still new (or moved on only later).
+    unacknowledged = or_(Report.acknowledged_at > moment,
+                         and_(Report.acknowledged_at.is_(None),
+                              or_(Report.follow_up == FollowUp.NEW.value,
+                                  Report.follow_up_at > moment)))
+    return and_(open_at_clause(moment),
+                or_(and_(unacknowledged, Report.acknowledge_due < moment),
+                    Report.feedback_due < moment))

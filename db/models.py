@@ -158,6 +158,8 @@ class Report(Base):
         Index("ix_reports_overdue_feedback", "follow_up", "feedback_due", "campaign_id",
               "call_started_at"),
         Index("ix_reports_feedback_due", "feedback_due"),
+        # The follow-up chart: reports referred or closed within its window (0018).
+        Index("ix_reports_follow_up_at", "follow_up", "follow_up_at"),
         Index("ix_reports_assignee", "assignee_id"),
         Index("ix_reports_campaign_in_scope", "campaign_id", "in_scope", "call_started_at"),
         # The inbox (db/inbox.py): keyset pages in creation order, the assignee's open

@@ -188,16 +188,21 @@ class ReportTotals:
 
 
 def report_totals(session: Session, campaign_ids: Sequence[str | None] | None,
-                  start: datetime | None, end: datetime | None) -> ReportTotals:
+                  start: datetime | None, end: datetime | None, *,
+                  states_only: bool = False) -> ReportTotals:
+    """Reports of calls started in [start, end); `states_only`: the totals and the
+    follow-up states alone (the other dimensions' tallies, the recordings' length
+    histogram above all, left unread)."""
     spans, edges = split(start, end)
     campaign_ids = _resolved(session, campaign_ids)
     totals = ReportTotals()
+    only = [ReportTally.dimension == "follow_up"] if states_only else []
     if spans:
         for dimension, value, reports, recorded, seconds in session.execute(
                 select(ReportTally.dimension, ReportTally.value, func.sum(ReportTally.reports),
                        func.sum(ReportTally.recorded), func.sum(ReportTally.recorded_seconds))
                 .where(*_campaigns(ReportTally.campaign_id, campaign_ids, True),
-                       _periods(ReportTally, spans))
+                       _periods(ReportTally, spans), *only)
                 .group_by(ReportTally.dimension, ReportTally.value)):
             if dimension == "seconds":
                 if value:
@@ -262,12 +267,12 @@ def call_counts_until(session: Session, campaign_ids: Sequence[str | None],
 
 
 def report_totals_until(session: Session, campaign_ids: Sequence[str | None],
-                        until: datetime) -> ReportTotals:
+                        until: datetime, *, states_only: bool = False) -> ReportTotals:
     """report_totals(None, until), read from whichever end of the log is nearer."""
     if not _backwards(session, campaign_ids, until):
-        return report_totals(session, campaign_ids, None, until)
-    return report_totals(session, campaign_ids, None, None).minus(
-        report_totals(session, campaign_ids, until, None))
+        return report_totals(session, campaign_ids, None, until, states_only=states_only)
+    return report_totals(session, campaign_ids, None, None, states_only=states_only).minus(
+        report_totals(session, campaign_ids, until, None, states_only=states_only))
 
 
 def overdue_counts(session: Session, campaign_ids: Sequence[str | None] | None,

@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Flask, redirect, url_for
+from flask import Flask, Request, redirect, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,10 +23,21 @@ from hotline.settings import Settings
 from ivr.references import ReferenceMaker, new_reference
 from journal import Journal, JournalWriter
 from recordings.store import RecordingStore
+from webhooks import PREFIX as WEBHOOKS_PREFIX
 from webhooks import WebhookContext
 from webhooks import init_app as init_webhooks
 
 Clock = Callable[[], datetime]
+
+
+class NoSessionOnWebhooks(SecureCookieSessionInterface):
+    """Twilio sends no cookie and the webhooks keep nothing in one: they skip the signed
+    cookie session (its serializer is built per request), which the console still has."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(WEBHOOKS_PREFIX + "/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def system_clock() -> datetime:
@@ -52,6 +64,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
         SESSION_COOKIE_SECURE=bool(settings.public_url
                                    and settings.public_url.startswith("https://")),
     )
+    app.session_interface = NoSessionOnWebhooks()
     if settings.proxy_hops:
         # Trust X-Forwarded-* from exactly this many proxies in front, no more.
         hops = settings.proxy_hops

@@ -88,6 +88,7 @@ class DeliveryContext:
     # read when a row is claimed (a context built before a fork names the child).
     worker: str | None = None
     sender: Sender = send_message
+    console_url: str | None = None  # HOTLINE_PUBLIC_URL: the report's links to the console
 
     @property
     def claimant(self) -> str:
@@ -272,7 +273,7 @@ def _prepare(context: DeliveryContext, campaign: Campaign, day: date
     with context.sessions() as session:
         figures = campaign_figures(session, campaign, day, context.clock())
     message = build_message(figures, mail_from=context.mail_from,
-                            recipients=campaign.report_to)
+                            recipients=campaign.report_to, console_url=context.console_url)
     return message, json.dumps(figures.to_json())
 
 

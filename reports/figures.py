@@ -26,15 +26,16 @@ from sqlalchemy.orm import Session
 from campaign.calendar import day_bounds
 from campaign.model import Campaign
 from db import figures, tallies
-from db.followup import (
-    FOLLOW_UPS,
-)
+from db.followup import FOLLOW_UPS
 from db.models import Call, Report
 from db.outcomes import REFUSALS, CallOutcome
+from reports.words import locale_of
 
 FOLLOW_UP_STATES = tuple(state.value for state in FOLLOW_UPS)
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 _STEP = timedelta(minutes=15)  # every zone's offset from UTC is a multiple of 15 minutes
+WEEK = 7  # the headline compares the day with the average of the 7 days before it
+NEW_LISTED = 25  # the headline lists the day's first reports; the console has the rest
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class DailyFigures:
     so_far: Figures
     category_labels: Mapping[str, str] = field(default_factory=dict)
     subject_labels: Mapping[str, str] = field(default_factory=dict)
+    # The headline: the 7 days before, per day; the day's reports (reference, category),
+    # the first NEW_LISTED; the campaign's overdue follow-ups by assignee ("" nobody's).
+    week_average: Mapping[str, float] = field(default_factory=dict)  # calls, reports
+    new_reports: tuple[tuple[str, str | None], ...] = ()
+    overdue_by_assignee: Mapping[str, int] = field(default_factory=dict)
+    language: str = "en"  # the catalogue the report is written from (reports/words.py)
 
     @property
     def until(self) -> datetime:
@@ -115,6 +122,11 @@ class DailyFigures:
         data |= _figures_json(self.today)
         data["hourly"] = dict(self.hourly)
         data["so_far"] = _figures_json(self.so_far)
+        data["week_average"] = dict(self.week_average)
+        data["new_reports"] = [{"reference": reference, "category": category}
+                               for reference, category in self.new_reports]
+        data["overdue_by_assignee"] = dict(self.overdue_by_assignee)
+        data["language"] = self.language
         return data
 
 
@@ -122,7 +134,8 @@ class DailyFigures:
     def from_json(cls, data: Mapping[str, Any], *,
                   category_labels: Mapping[str, str] | None = None,
                   subject_labels: Mapping[str, str] | None = None) -> DailyFigures:
-        """The figures as stored when the report was sent (to_json's output, read back)."""
+        """The figures as stored when the report was sent (to_json's output, read back;
+        a report stored before the headline existed has none)."""
         zone = ZoneInfo(data["timezone"])
         day = date.fromisoformat(data["date"])
         start, end = day_bounds(day, zone)
@@ -133,7 +146,12 @@ class DailyFigures:
             today=_figures_from_json(data), hourly=dict(data.get("hourly", {})),
             so_far=_figures_from_json(data.get("so_far", {})),
             category_labels=dict(category_labels or {}),
-            subject_labels=dict(subject_labels or {}))
+            subject_labels=dict(subject_labels or {}),
+            week_average=dict(data.get("week_average", {})),
+            new_reports=tuple((item["reference"], item.get("category"))
+                              for item in data.get("new_reports", [])),
+            overdue_by_assignee=dict(data.get("overdue_by_assignee", {})),
+            language=data.get("language", "en"))
 
 
 def _figures_from_json(data: Mapping[str, Any]) -> Figures:
@@ -217,7 +235,8 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
             day: date, now: datetime, category_ids: tuple[str, ...] = (),
             subject_ids: tuple[str, ...] = (),
             category_labels: Mapping[str, str] | None = None,
-            subject_labels: Mapping[str, str] | None = None) -> DailyFigures:
+            subject_labels: Mapping[str, str] | None = None,
+            language: str = "en") -> DailyFigures:
     """The report of `campaign_id` for local `day`; follow-ups overdue as of `now`.
 
     `category_ids` / `subject_ids` are the campaign's, listed (with 0) even when
@@ -231,6 +250,7 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
     # Reports carry their call's campaign and start, so their figures need no join.
     reports_in_day = and_(Report.campaign_id == campaign_id, Report.call_started_at >= start,
                           Report.call_started_at < until)
+    overdue = figures.overdue_by_assignee(session, [campaign_id], now)
     return DailyFigures(
         campaign_id=campaign_id, campaign_name=campaign_name, day=day, timezone=zone.key,
         start=start, end=end, generated_at=now,
@@ -238,7 +258,21 @@ def compute(session: Session, *, campaign_id: str, campaign_name: str, zone: Zon
         hourly=_hourly(session, in_day, day, zone),
         so_far=_so_far(session, campaign_id, until, now, category_ids, subject_ids),
         category_labels=dict(category_labels or {}), subject_labels=dict(subject_labels or {}),
+        week_average=_week_average(session, campaign_id, day, zone),
+        new_reports=tuple(figures.listed_reports(session, reports_in_day, NEW_LISTED)),
+        overdue_by_assignee={name or "": count for name, count in overdue.items()},
+        language=language,
     )
+
+
+def _week_average(session: Session, campaign_id: str, day: date, zone: ZoneInfo
+                  ) -> dict[str, float]:
+    """Calls and reports per day over the WEEK local days before `day` (the tallies)."""
+    start = day_bounds(day - timedelta(days=WEEK), zone)[0]
+    end = day_bounds(day, zone)[0]
+    calls = sum(tallies.call_counts(session, [campaign_id], start, end).values())
+    reports = tallies.report_totals(session, [campaign_id], start, end).reports
+    return {"calls": round(calls / WEEK, 1), "reports": round(reports / WEEK, 1)}
 
 
 def _figures(session: Session, calls: ColumnElement[bool], reports_of: ColumnElement[bool],
@@ -324,8 +358,9 @@ def _hourly(session: Session, calls: ColumnElement[bool], day: date, zone: ZoneI
 
 
 def report_language(campaign: Campaign) -> str:
-    """Managers read the report in English when the campaign has it, else its first language."""
-    return "en" if "en" in campaign.languages else campaign.default_language
+    """The language the campaign's managers read its report in: the campaign file's
+    `report_language`, by default its first language."""
+    return campaign.report_language or campaign.default_language
 
 
 def campaign_figures(session: Session, campaign: Campaign, day: date, now: datetime
@@ -337,7 +372,8 @@ def campaign_figures(session: Session, campaign: Campaign, day: date, now: datet
         day=day, now=now,
         category_ids=tuple(c.id for c in campaign.categories),
         subject_ids=tuple(s.id for s in campaign.subjects),
-        category_labels=category_labels, subject_labels=subject_labels)
+        category_labels=category_labels, subject_labels=subject_labels,
+        language=locale_of(report_language(campaign)))
 
 
 def report_labels(campaign: Campaign, language: str | None = None

@@ -135,9 +135,10 @@ def mail_settings(smtp_url: str | None, mail_from: str | None) -> tuple[SmtpSett
     return SmtpSettings.from_url(smtp_url), mail_from
 
 
-def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[str, ...]
-                  ) -> EmailMessage:
-    """Text and HTML alternatives, the chart inline in the HTML, the CSV attached."""
+def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[str, ...],
+                  console_url: str | None = None) -> EmailMessage:
+    """Text and HTML alternatives, the chart inline in the HTML, the CSV attached; the
+    new reports link to the console at `console_url` (HOTLINE_PUBLIC_URL) when known."""
     message = EmailMessage()
     message["Subject"] = subject_line(figures)
     message["From"] = mail_from
@@ -146,9 +147,9 @@ def build_message(figures: DailyFigures, *, mail_from: str, recipients: tuple[st
     _address, domain = parse_mail_from(mail_from)
     message["Message-ID"] = make_msgid("daily-report", domain=domain)
     chart_id = make_msgid("chart", domain=domain)
-    message.set_content(render_text(figures))
-    message.add_alternative(render_html(figures, chart_src=f"cid:{chart_id[1:-1]}"),
-                            subtype="html")
+    message.set_content(render_text(figures, console_url))
+    message.add_alternative(render_html(figures, chart_src=f"cid:{chart_id[1:-1]}",
+                                        console_url=console_url), subtype="html")
     html_part = message.get_body(preferencelist=("html",))
     assert html_part is not None  # just added
     html_part.add_related(render_chart(figures), maintype="image", subtype="png",

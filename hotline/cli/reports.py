@@ -77,6 +77,7 @@ def report(day_text: str, campaign_id: str | None, fmt: str, send: bool) -> None
 def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
             smtp: SmtpSettings | None, settings: Settings) -> None:
     from db.engine import make_session_factory
+    from reports.chart import chart_data_uri
     from reports.figures import campaign_figures
     from reports.render import render_csv, render_html, render_json, render_text
 
@@ -88,7 +89,8 @@ def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
         if not campaign.report_to:
             raise Failure(f"campaign {campaign.id} has no report_to recipients")
         context = DeliveryContext(sessions=sessions, campaigns=Campaigns.of([campaign]),
-                                  smtp=smtp, mail_from=settings.mail_from, clock=system_clock)
+                                  smtp=smtp, mail_from=settings.mail_from, clock=system_clock,
+                                  console_url=settings.public_url)
         try:
             attempt = resend(context, campaign.id, day)
         except DeliveryError as exc:
@@ -104,8 +106,10 @@ def _report(engine: Engine, campaign: Campaign, day: date, fmt: str,
         return
     with sessions() as session:
         figures = campaign_figures(session, campaign, day, system_clock())
-    render = {"json": render_json, "html": render_html, "text": render_text,
-              "csv": render_csv}[fmt]
+    if fmt == "html":  # the e-mail's chart, inline: the page stands on its own
+        sys.stdout.write(render_html(figures, chart_data_uri(figures), settings.public_url))
+        return
+    render = {"json": render_json, "text": render_text, "csv": render_csv}[fmt]
     sys.stdout.write(render(figures))
 
 
@@ -151,7 +155,7 @@ def scheduler(dry_run: bool, catch_up_days: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     context = DeliveryContext(sessions=make_session_factory(engine), campaigns=campaigns,
                               smtp=smtp, mail_from=settings.mail_from, clock=system_clock,
-                              catch_up_days=catch_up_days)
+                              catch_up_days=catch_up_days, console_url=settings.public_url)
     running = blocking_scheduler(engine)
     twilio = _twilio_calls(settings)
     writer = make_session_factory(engine, writer=True)

@@ -55,6 +55,8 @@ def test_seed_campaign_encodes_the_announcement() -> None:
     ({"report_to": '["not-an-address"]'}, "report_to[0]", "e-mail"),
     ({"closing": "2023-07-26"}, "closing", "not a campaign field"),
     ({"title": '{ cmn = "巡视组" }'}, "title.en", "every language"),
+    ({"report_language": '"yue"'}, "report_language", "not one of `languages` (cmn, en)"),
+    ({"report_language": "3"}, "report_language", "must be"),
 ])
 def test_a_bad_field_is_named_with_file_and_reason(tmp_path: Path, override: dict[str, str],
                                                    field: str, reason: str) -> None:
@@ -138,3 +140,9 @@ def test_a_bad_campaign_stops_start_up_with_one_message(tmp_path: Path, monkeypa
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert f"{bad}: timezone: 'Mars/Olympus' is not an IANA time zone" in result.output
+
+
+def test_the_report_is_in_the_first_language_unless_the_file_says(tmp_path: Path) -> None:
+    assert load_campaign(write_campaign(tmp_path)).report_language == "cmn"
+    chosen = load_campaign(write_campaign(tmp_path, report_language='"en"'))
+    assert chosen.report_language == "en"

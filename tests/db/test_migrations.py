@@ -263,6 +263,13 @@ def _check_0014(connection: Connection) -> None:
     assert "ix_calls_from_started" in indexes
 
 
+def _check_0018(connection: Connection) -> None:
+    """The follow-up chart's index exists, and the tallies still follow the reports."""
+    _check_0014(connection)
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert "ix_reports_follow_up_at" in indexes
+
+
 def _check_0017(connection: Connection) -> None:
     # Only indexes are added: the rows and 0013's tally triggers are as they were.
     _check_0014(connection)
@@ -282,6 +289,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0012": UpgradeTest(load=_load_0008, check=_check_0012),
     "0013": UpgradeTest(load=_load_0009, check=_check_0013),
     "0014": UpgradeTest(load=_load_0009, check=_check_0014),
+    "0018": UpgradeTest(load=_load_0009, check=_check_0018),
     "0017": UpgradeTest(load=_load_0009, check=_check_0017),
 }
 

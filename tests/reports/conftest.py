@@ -27,9 +27,11 @@ LONG_AGO = datetime(2023, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def campaigns() -> Campaigns:
-    """The seed campaign (with recipients added) and a New York test line."""
+    """The seed campaign (with recipients added, its report in English) and a New York
+    test line."""
     seed = next(iter(load_campaigns(ROOT / "campaigns")))
-    return Campaigns.of([dataclasses.replace(seed, report_to=GZ_RECIPIENTS),
+    return Campaigns.of([dataclasses.replace(seed, report_to=GZ_RECIPIENTS,
+                                             report_language="en"),
                          load_campaign(HERE / "campaigns" / "ny-test.toml")])
 
 
@@ -41,7 +43,7 @@ def campaigns_dir(tmp_path: Path) -> Path:
     seed = (ROOT / "campaigns" / "guangzhou-2023.toml").read_text()
     seed = seed.replace('report_time = "17:45"',
                         'report_time = "17:45"\nreport_to = ["lead@example.org", '
-                        '"deputy@example.org"]')
+                        '"deputy@example.org"]\nreport_language = "en"')
     (folder / "guangzhou-2023.toml").write_text(seed)
     (folder / "ny-test.toml").write_text((HERE / "campaigns" / "ny-test.toml").read_text())
     return folder

@@ -165,6 +165,8 @@ def test_report_command_prints_the_figures(place_call, clock, engine, campaigns_
     html = _cli(engine, campaigns_dir, "report", "--date", "2023-06-01",
                 "--campaign", "gz-2023", "--format", "html")
     assert html.exit_code == 0 and "integrity discipline" in html.stdout
+    # The page stands on its own: the e-mail's chart, inline.
+    assert '<img src="data:image/png;base64,' in html.stdout
     text = _cli(engine, campaigns_dir, "report", "--date", "2023-06-01",
                 "--campaign", "gz-2023", "--format", "text")
     assert text.exit_code == 0 and "gave up before choosing a category" in text.stdout

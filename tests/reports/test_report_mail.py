@@ -70,7 +70,7 @@ def test_send_delivers_html_text_chart_and_csv(place_call, clock, engine, campai
     assert f'src="cid:{content_id}"' in html
     assert "integrity discipline" in html
     image = Image.open(io.BytesIO(chart.get_content()))
-    assert image.format == "PNG" and image.size == (900, 340)
+    assert image.format == "PNG" and image.size == (1800, 680)  # 2×
 
     attachment = parts["text/csv"]
     assert attachment.get_filename() == "daily-report-gz-2023-2023-06-01.csv"

@@ -248,3 +248,35 @@ def test_caller_numbers_are_stored_in_e164(raw: str, stored: str | None) -> None
     from webhooks.params import e164
 
     assert e164(raw) == stored
+
+
+@pytest.mark.parametrize("signed_for", ["https://hotline.example.org", "https://hotline.example.org:443"])
+def test_twilio_may_sign_the_url_with_or_without_its_default_port(app, client, signed_for
+                                                                   ) -> None:
+    from dataclasses import replace
+
+    context = app.extensions["hotline.webhooks"]
+    app.extensions["hotline.webhooks"] = replace(
+        context, public_url="https://hotline.example.org/")
+    answered = signed_post(client, "/twilio/voice", CALL, base=signed_for)
+    assert answered.status_code == 200 and "<Gather" in answered.get_data(as_text=True)
+    # Nor does a webhook set a cookie: Twilio keeps none, and there is no session to sign.
+    assert "Set-Cookie" not in answered.headers
+    other_port = signed_post(client, "/twilio/voice", CALL,
+                             base="https://hotline.example.org:8443")
+    assert other_port.status_code == 403
+
+
+def test_a_sha256_signature_named_in_the_settings_header_is_checked(client) -> None:
+    from twilio.request_validator import HMAC_SHA256
+
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        "http://localhost/twilio/voice", CALL, HMAC_SHA256)
+    settings_header = {"X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_SHA256"}
+    answered = client.post("/twilio/voice", data=CALL, headers={
+        "X-Twilio-Signature": signature, **settings_header})
+    assert answered.status_code == 200
+    unknown = client.post("/twilio/voice", data=CALL, headers={
+        "X-Twilio-Signature": signature,
+        "X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_MD5"})
+    assert unknown.status_code == 403

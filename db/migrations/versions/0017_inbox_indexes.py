@@ -1,7 +1,7 @@
 """The inbox's indexes: reports in creation order, by assignee and state, with new information
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-01
 
 The console's inbox (db/inbox.py) pages reports by (created_at, id), counts an
@@ -12,7 +12,7 @@ assignee's open reports, and lists reports with a caller's addition nobody has s
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
