@@ -169,6 +169,12 @@ def _reads(client: Any, engine: Engine, line: History) -> dict[str, Callable[[],
             client, f"/console/calls?q={picked.reference if picked else '00000000'}"),
         "search by calling number": _get(client, f"/console/calls?q={number.lstrip('+')}"),
         "a day's export (CSV)": _get(client, f"/console/calls.csv?since={a_day}&until={a_day}"),
+        # The inbox (db/inbox.py): where the console opens, its counts and its queues.
+        "inbox, mine (where the console opens)": _get(client, "/console/inbox"),
+        "inbox, unassigned": _get(client, "/console/inbox?queue=unassigned"),
+        "inbox, overdue": _get(client, "/console/inbox?queue=overdue"),
+        "inbox, all reports": _get(client, "/console/inbox?queue=all"),
+        "inbox, the counts' refresh (JSON)": _get(client, "/console/inbox/counts"),
     }
 
 

@@ -122,6 +122,12 @@ class Campaign:
         return next(iter(item.label.values()), item_id)
 
     @property
+    def followup_ends(self) -> date:
+        """The last local day a report's feedback can fall due: a report made on the
+        closing day is answered within `feedback_days`. After it the campaign is wound up."""
+        return self.closes + timedelta(days=self.feedback_days)
+
+    @property
     def purge_on(self) -> date:
         """The local day the campaign's recordings and callers' data are purged: once
         `retention_days` full days have passed after `closes` (0: the day after)."""

@@ -74,6 +74,7 @@ def init_app(app: Flask, context: ConsoleContext, *, https: bool = False) -> Non
         followup,
         followup_reply,
         hooks,
+        inbox,
         second_factor_pages,
         session,
         stats,

@@ -18,9 +18,10 @@ from console.filters import FIELDS, decode_cursor, encode_cursor
 from console.followup_reply import mark_seen
 from console.forms import ActionForm, ReasonForm
 from console.i18n import LANGUAGES
+from console.inbox import chosen_queue, people, viewer
 from console.pages import display_zone, now, translated
 from console.searches import filter_choices, list_request, remember_search, without_search_text
-from db import audit, calllist, followup, scope
+from db import audit, calllist, followup, inbox, scope
 from db.models import Call, Report
 from db.user_models import User
 from reports.export import call_record, csv_lines
@@ -116,6 +117,19 @@ def find() -> Any:
                             _anchor=f"report-{reference}"))
 
 
+@bp.get("/reports/<reference>")
+@requires("calls")
+def report_page(reference: str) -> Any:
+    """A report's page is its call's, at the report (kept in the inbox queue it came from)."""
+    call = calllist.call_for_reference(db(), reference)
+    if call is None or not scope.may_see(current_user.campaigns, call.campaign_id):
+        abort(404)  # another campaign's report is not even redirected to
+    queue = request.args.get("queue")
+    return redirect(url_for("console.call_page", call_sid=call.call_sid,
+                            queue=chosen_queue(queue).value if queue else None,
+                            _anchor=f"report-{reference}"))
+
+
 @bp.get("/calls/<call_sid>")
 @requires("calls")
 def call_page(call_sid: str) -> Any:
@@ -160,14 +174,22 @@ def _call_page(call_sid: str, *, reveal_reason: str | None = None) -> Any:
     campaign = context().campaigns.by_id.get(call.campaign_id or "")
     zone = present.zone_of(context().campaigns, call.campaign_id)
     activity = followup.activity_of(db(), [r.id for r in call.reports])
-    people = db().scalars(select(User).where(User.active.is_(True), User.role != "admin")
-                          .order_by(User.name)).all()
     names = {u.id: u.name for u in db().scalars(select(User))}
+    who = viewer()
+    queue = chosen_queue(request.args.get("queue")) if request.args.get("queue") else None
+    # j/k: the reports before and after this call's in the queue it was opened from.
+    previous = following = None
+    if call.reports:
+        previous, _ = inbox.neighbours(db(), queue or inbox.Queue.ALL, who, call.reports[0])
+        _, following = inbox.neighbours(db(), queue or inbox.Queue.ALL, who, call.reports[-1])
+    wound_up = call.campaign_id in who.wound_up
     mark_seen(call.reports)
     return render_template(
         "console/call.html", call=call, campaign=campaign, zone=zone, activity=activity,
-        people=people, names=names, now=moment, moves=followup.allowed_moves,
-        needs_reason=followup.NEEDS_REASON,
-        overdue=lambda report: followup.overdue(report, moment), form=ActionForm(),
+        people=people(), names=names, now=who.now, moves=followup.allowed_moves,
+        needs_reason=followup.NEEDS_REASON, queue=queue.value if queue else None,
+        previous=previous, following=following, wound_up=wound_up,
+        clock=lambda r: inbox.due_clock(r, who.now, zone, wound_up=wound_up),
+        overdue=lambda report: followup.overdue(report, who.now), form=ActionForm(),
         media_ready=context().media.configured, revealed=reveal_reason is not None,
         viewers=viewers)

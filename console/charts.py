@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from console.auth import context, db
+from console.auth import context, db, visible_campaign_ids
 from console.pages import display_zone, now, translated
 from db.calllist import ReportFigures
 from reports import trends
@@ -42,8 +42,12 @@ def _src(svg: bytes) -> str:
 
 
 def campaign_ids_of(campaign_id: str | None) -> list[str | None]:
-    """The campaigns a chart counts: the one chosen, else every campaign loaded."""
-    return [campaign_id] if campaign_id else [c.id for c in context().campaigns]
+    """The campaigns a chart counts: the one chosen, else every campaign loaded; only
+    those the signed-in user may see (db/scope.py)."""
+    visible: list[str | None] = list(visible_campaign_ids())
+    if campaign_id:
+        return [campaign_id] if campaign_id in visible else []
+    return visible
 
 
 def zone_of(campaign_id: str | None) -> ZoneInfo:

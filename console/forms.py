@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from db.followup import FOLLOW_UPS, MAX_NOTE, MAX_REASON
 from db.user_models import ROLES
@@ -46,6 +46,16 @@ class ReasonForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     assignee = StringField(validators=[Length(max=64)])  # a user name; empty: nobody
+
+
+class WorkForm(FlaskForm):
+    """The report page's one form: any of a new status, the assignee and a note."""
+
+    to = StringField(validators=[Optional(), AnyOf([s.value for s in FOLLOW_UPS])])
+    expected = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(validators=[Length(max=MAX_REASON)])
+    assignee = StringField(validators=[Length(max=64)])  # a user name; empty: nobody
+    note = TextAreaField(validators=[Length(max=MAX_NOTE)])
 
 
 class UserForm(FlaskForm):

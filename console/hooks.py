@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from console import bp, csrf, present
 from console.auth import SESSION_HOURS, address, close_db, context, writer
-from console.i18n import LANGUAGES, choose_language
+from console.i18n import LANGUAGES, choose_language, translate_plural
 from console.pages import translated
 from db import audit
 
@@ -78,6 +78,7 @@ bp.teardown_request(close_db)
 
 
 bp.add_app_template_global(translated, "_")
+bp.add_app_template_global(translate_plural, "ngettext")
 
 
 @bp.context_processor

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import Babel, gettext
+from flask_babel import Babel, gettext, ngettext
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -34,6 +34,12 @@ def translate(key: str | None, default: str | None = None, **values: Any) -> str
     if text == key and default is not None:
         return default
     return text
+
+
+def translate_plural(key: str, key_plural: str, count: int, **values: Any) -> str:
+    """The message for `count` things (`%(num)d` in it), in this request's language's
+    plural form: Chinese has one form, English two."""
+    return ngettext(key, key_plural, count, **values)
 
 
 def choose_language(asked: str | None, cookie: str | None, accepted: str | None) -> str:

@@ -67,4 +67,9 @@ COMPOSED = (
     N_("act_second_factor_enrolled"), N_("act_second_factor_failed"),
     N_("act_second_factor_reset"), N_("act_recovery_codes_renewed"), N_("act_csrf_refused"),
     N_("act_page_refused"),
+    N_("queue_mine"), N_("queue_unassigned"), N_("queue_due_soon"), N_("queue_overdue"),
+    N_("queue_new_info"), N_("queue_all"), N_("queue_empty_mine"), N_("queue_empty_unassigned"),
+    N_("queue_empty_due_soon"), N_("queue_empty_overdue"), N_("queue_empty_new_info"),
+    N_("queue_empty_all"), N_("bulk_done_acknowledge"), N_("bulk_done_assign"),
+    N_("no_recording"), N_("media_not_configured"),
 )

@@ -6,8 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from campaign.model import Campaign, Campaigns
-from console.i18n import translate
+from console.i18n import translate, translate_plural
 from db import audit
+from db.inbox import DueClock
 from db.models import CallEvent
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -23,10 +24,43 @@ def zone_of(campaigns: Campaigns, campaign_id: str | None) -> ZoneInfo:
     return campaign.timezone if campaign else UTC_ZONE
 
 
+def offset(moment: datetime, zone: ZoneInfo) -> str:
+    """The zone as its UTC offset, "+08:00": never an abbreviation such as "CST", which
+    names China's, Cuba's and the US Central zone alike."""
+    text = moment.astimezone(zone).strftime("%z")
+    return f"{text[:3]}:{text[3:]}" if len(text) == 5 else text
+
+
 def local(moment: datetime | None, zone: ZoneInfo, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in `zone`; "%Z" in `pattern` is the zone's offset (see offset())."""
     if moment is None:
         return "—"
-    return moment.astimezone(zone).strftime(pattern)
+    return moment.astimezone(zone).strftime(pattern.replace("%Z", offset(moment, zone)))
+
+
+def due_text(clock: DueClock) -> str:
+    """A row's due clock in words: "due in 3 days", "due today", "overdue by 4 days"."""
+    if clock.kind == "due":
+        return translate_plural("due_in_days", "due_in_days_plural", clock.days)
+    if clock.kind == "today":
+        return translate("due_today")
+    if clock.kind in ("overdue", "lapsed") and clock.days == 0:
+        return translate("overdue_today")
+    if clock.kind in ("overdue", "lapsed"):
+        return translate_plural("overdue_by_days", "overdue_by_days_plural", clock.days)
+    return translate("due_none")
+
+
+def age(moment: datetime, now: datetime) -> str:
+    """How long ago, in the largest whole unit: "3 days", "5 hours", "now"."""
+    seconds = max(int((now - moment).total_seconds()), 0)
+    if seconds >= 86400:
+        return translate_plural("age_days", "age_days_plural", seconds // 86400)
+    if seconds >= 3600:
+        return translate_plural("age_hours", "age_hours_plural", seconds // 3600)
+    if seconds >= 60:
+        return translate_plural("age_minutes", "age_minutes_plural", seconds // 60)
+    return translate("age_now")
 
 
 def label(campaign: Campaign | None, kind: str, item_id: str | None, lang: str) -> str:

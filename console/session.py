@@ -121,5 +121,5 @@ def account() -> Any:
 @requires()
 def index() -> Any:
     if current_user.can("calls"):
-        return redirect(url_for("console.calls"))
+        return redirect(url_for("console.inbox_page"))
     return redirect(url_for("console.admin_users"))

@@ -162,6 +162,11 @@ class Report(Base):
         Index("ix_reports_follow_up_at", "follow_up", "follow_up_at"),
         Index("ix_reports_assignee", "assignee_id"),
         Index("ix_reports_campaign_in_scope", "campaign_id", "in_scope", "call_started_at"),
+        # The inbox (db/inbox.py): keyset pages in creation order, the assignee's open
+        # reports, and the few with a caller's addition nobody has seen.
+        Index("ix_reports_created", "created_at", "id"),
+        Index("ix_reports_assignee_open", "assignee_id", "follow_up", "created_at"),
+        Index("ix_reports_new_info", "new_info_at"),
     )
 
 

@@ -107,4 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     metrics.init_app(app, engine, journal, token=settings.metrics_token)
     # The address people type: the console (which asks them to sign in).
     app.add_url_rule("/", "home", lambda: redirect(url_for("console.index")))
+    # Browsers ask for /favicon.ico whatever the page links; the console's icon answers.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(
+        url_for("console.static", filename="favicon.svg"), code=301))
     return app

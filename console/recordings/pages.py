@@ -41,6 +41,25 @@ def recording_of(report: Report) -> dict[str, Any]:
             "original_open": _granted(report.reference)}
 
 
+HOME = (RecordingState.DOWNLOADED.value, RecordingState.DELETED.value)
+
+
+@bp.app_template_global("unplayable")
+def unplayable(report: Report, recording: dict[str, Any]) -> str | None:
+    """Why the report's page shows no player ("media_…", said in one line instead), or
+    None when the audio can be played: the rules of playback.py, read ahead."""
+    if not report.recording_sid or report.recording_status not in (None, "completed"):
+        return "no_recording"
+    state = recording["state"]
+    if state == RecordingState.PURGED.value:
+        return "media_purged"
+    if state in HOME:
+        return None if context().recordings is not None else "media_unreadable"
+    if recording["disguised"]:
+        return "media_preparing"
+    return None if context().media.configured else "media_not_configured"
+
+
 def _granted(reference: str) -> bool:
     expiry = (session.get(GRANTS_KEY) or {}).get(reference)
     return isinstance(expiry, (int, float)) and expiry > context().clock().timestamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,13 +28,39 @@ def users() -> None:
     """Console users (operator, manager, admin)."""
 
 
-def _read_password(from_stdin: bool) -> str:
+PROMPT_TRIES = 3
+GENERATED_BYTES = 18  # 24 URL-safe characters, 144 random bits
+
+
+def _read_password(name: str, from_stdin: bool) -> str:
+    """The new password: from standard input, or typed (checked against the rules before
+    it is asked again for confirmation), or, when left empty, a strong one generated."""
+    from console.accounts import AccountError, check_password_rules, normalise_name
+
+    name = normalise_name(name)
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise Failure("--password-stdin: standard input held no password")
         return password
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    for _ in range(PROMPT_TRIES):
+        password = click.prompt("Password (leave empty to generate a strong one)",
+                                hide_input=True, default="", show_default=False)
+        if not password:
+            password = secrets.token_urlsafe(GENERATED_BYTES)
+            click.echo(f"Generated password for {name} (shown once, pass it on safely): "
+                       f"{password}")
+            return password
+        try:
+            check_password_rules(password, name)
+        except AccountError as exc:
+            click.echo(f"That password will not do: {exc}.")
+            continue
+        if click.prompt("Repeat for confirmation", hide_input=True, default="",
+                        show_default=False) == password:
+            return password
+        click.echo("The two entries differ.")
+    raise Failure(f"no password set after {PROMPT_TRIES} tries")
 
 
 @users.command("add")
@@ -50,7 +77,7 @@ def users_add(name: str, role: str, password_stdin: bool, campaign_ids: tuple[st
 
     engine = _accounts_database()
     known = _campaign_ids(campaign_ids)
-    password = _read_password(password_stdin)
+    password = _read_password(name, password_stdin)
 
     def add(session: Session) -> User:
         user = add_user(session, name, role, password, at=datetime.now(UTC))
@@ -139,7 +166,7 @@ def users_password(name: str, password_stdin: bool) -> None:
     from console.accounts import reset_password
 
     engine = _accounts_database()
-    password = _read_password(password_stdin)
+    password = _read_password(name, password_stdin)
     user = _change(engine, lambda session: reset_password(session, name, password,
                                                           at=datetime.now(UTC)))
     click.echo(f"new password set for {user.name}")

@@ -20,6 +20,11 @@ ROUTES = [
     ("GET", "/console/", "signed_in"),
     ("GET", "/console/account", "signed_in"),
     ("POST", "/console/account", "signed_in"),
+    ("GET", "/console/inbox", "calls"),
+    ("GET", "/console/inbox/counts", "calls"),
+    ("POST", "/console/inbox/bulk", "calls"),
+    ("GET", "/console/reports/{ref}", "calls"),
+    ("POST", "/console/reports/{ref}/work", "calls"),
     ("GET", "/console/calls", "calls"),
     ("GET", "/console/calls.csv", "calls"),
     ("POST", "/console/calls/search", "calls"),
@@ -51,6 +56,8 @@ ROUTES = [
 ]
 POST_DATA = {
     "/console/reports/{ref}/status": {"to": "acknowledged", "expected": "new"},
+    "/console/reports/{ref}/work": {"expected": "new", "note": "Called the caller back."},
+    "/console/inbox/bulk": {"action": "acknowledge", "reference": "{ref}"},
     "/console/reports/{ref}/notes": {"body": "Called back; caller confirmed the details."},
     "/console/reports/{ref}/assignee": {"assignee": "operator"},
     "/console/reports/{ref}/reply": {"reply": "We are looking into it.", "language": "cmn"},
@@ -99,8 +106,9 @@ def test_access_matrix(who, app, users, reported_call, engine) -> None:
                                campaign="gz-2023", day="2023-06-01", addition=1)
         if method == "POST":
             token = csrf_token(client, "/console/login")
-            response = client.post(path, data={"csrf_token": token,
-                                               **POST_DATA.get(template, {})})
+            data = {name: value.format(ref=reference)
+                    for name, value in POST_DATA.get(template, {}).items()}
+            response = client.post(path, data={"csrf_token": token, **data})
         else:
             response = client.get(path)
         response.close()

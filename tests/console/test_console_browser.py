@@ -38,12 +38,16 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path):  # type: ignore[no-untyped-def]
+def shots(tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """shots(page, name): a full-page screenshot in the test's folder; its path is printed
+    and kept in the test's report (user_properties, e.g. for --junitxml)."""
     keep = os.environ.get("HOTLINE_SCREENSHOTS")
 
-    def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    def shot(page, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
         path = tmp_path / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
+        print(f"screenshot: {path}")
+        request.node.user_properties.append(("screenshot", str(path)))
         if keep:
             Path(keep).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, Path(keep) / path.name)
@@ -88,13 +92,13 @@ def test_an_operators_day(browser, live_server, users, reported_call, engine, sh
     assert 2.5 < audio.evaluate("a => a.duration") < 3.5  # the three-second recording
     audio.evaluate("a => a.pause()")
 
+    # One form: the new status and the note are saved together.
     page.select_option(f"#to-{reference}", "acknowledged")
-    page.click(f"#report-{reference} .status-form button")
+    page.fill(f"#note-{reference}", "已电话回复来电人，确认收悉。")
+    page.click(f"#work-{reference} button[type=submit]")
     page.wait_for_selector(".flash.ok")
     assert page.locator(f"#report-{reference} [data-status]").inner_text() == "已确认收悉"
-    page.fill(f"#note-{reference}", "已电话回复来电人，确认收悉。")
-    page.click(f"#report-{reference} form:has(#note-{reference}) button")
-    page.wait_for_selector(".history .note")
+    page.click(f"#report-{reference} .history-details summary")  # the history is folded
     assert page.locator(".history .note").inner_text() == "已电话回复来电人，确认收悉。"
     shots(page, "3-acknowledged-with-note")
 
@@ -120,11 +124,10 @@ def test_an_operators_day(browser, live_server, users, reported_call, engine, sh
     admin.goto(f"{live_server}/console/admin/audit?actor=operator")
     actions = admin.locator("tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.action)")
-    # Each opening of the call page (after the find, and after each change) is a view, and
-    # the admin page the operator was turned away from is in the log too.
+    # Each opening of the call page (after the find, and after the one form) is a view,
+    # and the admin page the operator was turned away from is in the log too.
     assert actions == ["sign_out", "page_refused", "export", "call_viewed", "note_added",
-                       "call_viewed", "status_changed", "recording_played", "call_viewed",
-                       "sign_in"]
+                       "status_changed", "recording_played", "call_viewed", "sign_in"]
     shots(admin, "5-audit-log")
     admin.context.close()
     with engine.connect() as connection:

@@ -38,7 +38,8 @@ def test_the_timeline_is_in_local_time_with_labels_from_the_campaign(signed_in,
                                                                      reported_call) -> None:
     page = signed_in("operator").get(f"/console/calls/{reported_call.call_sid}").get_data(
         as_text=True)
-    assert "2023-06-01 10:00:00 CST" in page  # Asia/Shanghai, not UTC (02:00)
+    # Asia/Shanghai, not UTC (02:00), by its offset: "CST" also names Cuba's and Chicago's.
+    assert "2023-06-01 10:00:00 +08:00" in page and "CST" not in page
     assert "选择类别：廉洁纪律" in page and "选择反映对象：广州市领导班子及其成员" in page
     assert "选择语言：普通话" in page and "留言已录音" in page
     english = signed_in("manager").get(

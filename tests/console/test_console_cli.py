@@ -60,3 +60,26 @@ def test_the_command_line_export_is_audited(settings, engine, place_call) -> Non
                                          AuditEvent.target, AuditEvent.detail)).all()
     assert [tuple(row) for row in rows] == [
         ("(command line)", "export", "calls.csv", "since=2023-06-01 campaign=gz-2023")]
+
+
+def test_a_short_password_is_refused_before_the_confirmation(settings, engine) -> None:
+    result = run(settings, "users", "add", "chen", "--role", "operator",
+                 stdin="short\na long enough secret\na long enough secret\n")
+    assert result.exit_code == 0, result.output
+    refused, _, rest = result.output.partition("at least 10 characters")
+    assert refused and "Repeat for confirmation" not in refused  # said before the repeat
+    assert "Repeat for confirmation" in rest and "added chen (operator)" in rest
+    named = run(settings, "users", "add", "wu.xiaoming", "--role", "operator",
+                stdin="Wu.Xiaoming\n" * 3)
+    assert named.exit_code == 2 and "must not be the user name" in named.output
+    assert "Repeat for confirmation" not in named.output
+
+
+def test_an_empty_password_is_a_generated_strong_one(settings, app, engine, console) -> None:
+    result = run(settings, "users", "add", "lin", "--role", "manager", stdin="\n")
+    assert result.exit_code == 0, result.output
+    generated = result.output.split("pass it on safely): ")[1].split()[0]
+    assert len(generated) >= 24 and "added lin (manager)" in result.output
+    assert sign_in(app.test_client(), "lin", generated).status_code == 302
+    other = run(settings, "users", "add", "wu", "--role", "manager", stdin="\n")
+    assert other.output.split("pass it on safely): ")[1].split()[0] != generated

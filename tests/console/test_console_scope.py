@@ -4,6 +4,7 @@ lists, counts, searches, exports and figures leave the other campaign out."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import time
 
@@ -86,6 +87,9 @@ def limited(app, users, engine, clock, campaigns):  # type: ignore[no-untyped-de
 BY_ID = [
     ("GET", "/console/calls/{sid}", "operator", None),
     ("POST", "/console/calls/{sid}/number", "manager", {"reason": "a court order"}),
+    ("GET", "/console/reports/{ref}", "operator", None),
+    ("POST", "/console/reports/{ref}/work", "operator", {"to": "acknowledged",
+                                                         "expected": "new", "note": "seen"}),
     ("GET", "/console/reports/{ref}/audio", "operator", None),
     ("POST", "/console/reports/{ref}/status", "operator", {"to": "acknowledged",
                                                            "expected": "new"}),
@@ -201,6 +205,44 @@ def test_lists_counts_searches_exports_and_figures_leave_the_other_campaign_out(
     # The unlimited see both campaigns.
     both = signed_in("operator").get("/console/calls").get_data(as_text=True)
     assert ours.call_sid in both and theirs.call_sid in both
+
+
+def test_the_inbox_its_counts_and_bulk_actions_leave_the_other_campaign_out(
+        limited, signed_in, two_campaigns, engine) -> None:
+    ours, theirs = two_campaigns
+    operator = limited("operator")
+    for queue in ("all", "unassigned", "new_info"):
+        page = operator.get(f"/console/inbox?queue={queue}").get_data(as_text=True)
+        assert theirs.reference not in page, queue
+    assert ours.reference in operator.get("/console/inbox?queue=all").get_data(as_text=True)
+    counts = operator.get("/console/inbox/counts").get_json()
+    everyone = signed_in("operator").get("/console/inbox/counts").get_json()
+    assert counts["queues"]["all"] == 1 and everyone["queues"]["all"] == 2
+    assert counts["new"] == 1 and everyone["new"] == 2
+    # A bulk action naming the other campaign's report leaves it as it was.
+    operator.post("/console/inbox/bulk", data={
+        "csrf_token": csrf_token(operator, "/console/inbox"), "action": "acknowledge",
+        "reference": [ours.reference, theirs.reference], "confirm": "1"})
+    with engine.connect() as connection:
+        states = dict(connection.execute(select(Report.reference, Report.follow_up)).all())
+    assert states == {ours.reference: "acknowledged", theirs.reference: "new"}
+
+
+def test_the_charts_count_only_the_campaigns_a_manager_may_see(limited, signed_in,
+                                                              two_campaigns, clock) -> None:
+    clock.advance(60)  # the charts count up to now; the last calls began at this moment
+    def by_day(client) -> str:  # type: ignore[no-untyped-def]
+        page = client.get("/console/stats?since=2023-06-01&until=2023-06-01")
+        table = page.get_data(as_text=True).split('id="chart-calls-by-day"')[1].split("</table>")[0]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table.split("<tbody>")[1])).strip()
+
+    # Two calls a campaign that day: all reported, none turned away.
+    manager = limited("manager")
+    assert by_day(manager) == "2023-06-01 2 0"
+    assert by_day(signed_in("manager")) == "2023-06-01 4 0"
+    # The manager's home charts the same way.
+    home = manager.get("/console/inbox").get_data(as_text=True)
+    assert 'id="manager-home"' in home and 'data-chart="calls-by-day"' in home
 
 
 def _limits(engine) -> list[tuple[str | None, str | None]]:  # type: ignore[no-untyped-def]

@@ -334,6 +334,13 @@ def _check_0016(connection: Connection) -> None:
     assert "ix_audit_events_target_at" in indexes
 
 
+def _check_0017(connection: Connection) -> None:
+    # Only indexes are added: the rows and 0013's tally triggers are as they were.
+    _check_0014(connection)
+    indexes = {i["name"] for i in inspect(connection).get_indexes("reports")}
+    assert {"ix_reports_created", "ix_reports_assignee_open", "ix_reports_new_info"} <= indexes
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -349,6 +356,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0015": UpgradeTest(load=_load_0014, check=_check_0015),
     "0018": UpgradeTest(load=_load_0009, check=_check_0018),
     "0016": UpgradeTest(load=_load_0016, check=_check_0016),
+    "0017": UpgradeTest(load=_load_0009, check=_check_0017),
 }
 
 
