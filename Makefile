@@ -26,8 +26,8 @@ run: $(STAMP) ## create .venv, prepare the SQLite database, serve on 127.0.0.1:5
 	@echo "A test call:      $(BIN)/hotline call --at \"2023-06-01 10:00\"   (in another terminal)"
 	@$(BIN)/hotline serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL when reachable)
-	$(BIN)/python -m pytest
+test: $(STAMP) ## create .venv and run the whole suite (SQLite, and PostgreSQL when reachable), a worker per core
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP) ## ruff, and mypy (strict on the core: campaign, ivr, db, webhooks, journal)
 	$(BIN)/ruff check .
