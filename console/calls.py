@@ -152,7 +152,8 @@ def _call_page(call_sid: str, *, reveal_reason: str | None = None) -> Any:
     """A call's page. Its opening (and a reveal) is audited first, in a short write
     transaction of its own, before the page's reads begin; the page lists who has
     opened it. Another campaign's call is not found."""
-    moment = now()
+    who = viewer()
+    moment = who.now
     with writer() as session, session.begin():
         found = session.execute(select(Call.id, Call.campaign_id)
                                 .where(Call.call_sid == call_sid)).first()
@@ -175,7 +176,6 @@ def _call_page(call_sid: str, *, reveal_reason: str | None = None) -> Any:
     zone = present.zone_of(context().campaigns, call.campaign_id)
     activity = followup.activity_of(db(), [r.id for r in call.reports])
     names = {u.id: u.name for u in db().scalars(select(User))}
-    who = viewer()
     queue = chosen_queue(request.args.get("queue")) if request.args.get("queue") else None
     # j/k: the reports before and after this call's in the queue it was opened from.
     previous = following = None
