@@ -14,8 +14,9 @@ help: ## list the targets
 # The flat layout's editable install warns that folders named like a package win imports:
 # true, and known here; every other packaging warning is fixed in pyproject.toml.
 $(STAMP): export PYTHONWARNINGS = ignore:Editable installation
-$(STAMP): requirements-dev.lock pyproject.toml
+$(STAMP): requirements-pip.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements-pip.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -33,7 +34,8 @@ lint: $(STAMP) ## ruff, and mypy (strict on the core: campaign, ivr, db, webhook
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-lock: | $(STAMP) ## refresh requirements.lock and requirements-dev.lock (hashes) from requirements*.txt
+lock: | $(STAMP) ## refresh requirements-pip.lock, requirements.lock and requirements-dev.lock (hashes) from requirements*.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock" --python-version 3.11 requirements-pip.txt -o requirements-pip.lock
 	$(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock" --python-version 3.11 requirements.txt -o requirements.lock
 	$(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock" --python-version 3.11 requirements-dev.txt -o requirements-dev.lock
 
