@@ -136,7 +136,7 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
         connection.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {MARKER} (made_by VARCHAR(64))")
         # A bulk load: the tallies' triggers rest meanwhile; the tallies are counted again
         # from the rows at the end, and the triggers come back in that same transaction.
-        for statement in tally_sql.drop_triggers(dialect):
+        for statement in tally_sql.drop_all_triggers(dialect):
             connection.exec_driver_sql(statement)
         for table in (Report, CallEvent, Call):
             connection.execute(delete(table))
@@ -152,7 +152,7 @@ def fill(engine: Engine, campaign: Campaign, calls: int) -> float:
             print(f"  {done:>9,} calls written ({time.perf_counter() - began:.0f} s)")
     with engine.begin() as connection:
         tally_sql.rebuild(connection)
-        for statement in tally_sql.create_triggers(dialect):
+        for statement in tally_sql.create_all_triggers(dialect):
             connection.exec_driver_sql(statement)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

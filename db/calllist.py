@@ -208,15 +208,35 @@ def _tally_windows(where: CallFilter) -> list[tuple[list[str | None] | None, Win
     return [([window.campaign_id], window) for window in where.windows]
 
 
+def _by_window_and_one_value(where: CallFilter) -> tuple[str, str] | None:
+    """(dimension, value) when only campaigns, dates and one category or one subject are
+    filtered: the value tallies hold the answer."""
+    if (where.from_numbers or where.call_ids is not None
+            or _report_clauses(replace(where, category=None, subject=None))):
+        return None
+    if where.category and not where.subject:
+        return "category", where.category
+    if where.subject and not where.category:
+        return "subject", where.subject
+    return None
+
+
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
     where = _for_counting(session, _scoped(where))
+    counts: dict[str, int] = {}
     if _by_window_only(where):
-        counts: dict[str, int] = {}
         for campaign_ids, window in _tally_windows(where):
             start, end = (window.start, window.end) if window else (None, None)
             found = tallies.call_counts(session, campaign_ids, start, end)
             for (outcome, _chose), count in found.items():
+                counts[outcome] = counts.get(outcome, 0) + count
+        return counts
+    if valued := _by_window_and_one_value(where):
+        for campaign_ids, window in _tally_windows(where):
+            start, end = (window.start, window.end) if window else (None, None)
+            by_outcome = tallies.calls_with_value(session, campaign_ids, start, end, *valued)
+            for outcome, count in by_outcome.items():
                 counts[outcome] = counts.get(outcome, 0) + count
         return counts
     return figures.calls_by_outcome(session, _call_clause(where, with_outcome=False))

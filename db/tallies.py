@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from db.followup import overdue_acknowledgement_clause, overdue_feedback_clause
 from db.models import Call, Report
 from db.queries import campaign_ids as present_campaign_ids
-from db.tally_models import ALL_TIME, DAY, HOUR, MONTH, CallTally, ReportTally
+from db.tally_models import ALL_TIME, DAY, HOUR, MONTH, CallTally, CallValueTally, ReportTally
 
 RECORDED = and_(Report.recording_status == "completed", Report.recording_seconds.is_not(None))
 _FORMATS = {MONTH: "%Y-%m", DAY: "%Y-%m-%d", HOUR: "%Y-%m-%d %H"}
@@ -150,6 +150,35 @@ def call_counts(session: Session, campaign_ids: Sequence[str | None] | None,
             counts[(outcome, bool(chose))] += calls
     return +counts
 
+
+
+def calls_with_value(session: Session, campaign_ids: Sequence[str | None] | None,
+                     start: datetime | None, end: datetime | None, dimension: str,
+                     value: str) -> Counter[str]:
+    """Calls of these campaigns started in [start, end) with at least one report whose
+    `dimension` (category or subject) is `value`, by outcome (each call once)."""
+    spans, edges = split(start, end)
+    campaign_ids = _resolved(session, campaign_ids)
+    counts: Counter[str] = Counter()
+    if spans:
+        for outcome, calls in session.execute(
+                select(CallValueTally.outcome, func.sum(CallValueTally.calls))
+                .where(*_campaigns(CallValueTally.campaign_id, campaign_ids, True),
+                       CallValueTally.dimension == dimension, CallValueTally.value == value,
+                       _periods(CallValueTally, spans))
+                .group_by(CallValueTally.outcome)):
+            counts[outcome] += int(calls or 0)
+    column = Report.category if dimension == "category" else Report.subject
+    for edge in edges:
+        for outcome, calls in session.execute(
+                select(Call.outcome, func.count())
+                .where(*_campaigns(Call.campaign_id, campaign_ids, False),
+                       *_range(Call.started_at, edge),
+                       select(Report.id).where(Report.call_id == Call.id, column == value)
+                       .exists())
+                .group_by(Call.outcome)):
+            counts[outcome] += calls
+    return +counts
 
 @dataclass
 class ReportTotals:

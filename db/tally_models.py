@@ -59,3 +59,23 @@ class ReportTally(Base):
         PrimaryKeyConstraint("campaign_id", "level", "period", "dimension", "value",
                              name="pk_report_tallies"),
     )
+
+
+class CallValueTally(Base):
+    """Calls with at least one report of a value (a category, a subject), by outcome: the
+    call list's counts when it is filtered by that value (migration 0019)."""
+
+    __tablename__ = "call_value_tallies"
+
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    period: Mapped[str] = mapped_column(String(13))  # when the call started
+    dimension: Mapped[str] = mapped_column(String(16))  # category | subject
+    value: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    calls: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("campaign_id", "dimension", "value", "level", "period", "outcome",
+                             name="pk_call_value_tallies"),
+    )

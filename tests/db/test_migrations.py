@@ -341,6 +341,29 @@ def _check_0017(connection: Connection) -> None:
     assert {"ix_reports_created", "ix_reports_assignee_open", "ix_reports_new_info"} <= indexes
 
 
+def _check_0019(connection: Connection) -> None:
+    # The calls by a report's value start from the rows already there, at every level, and
+    # a call counts once however many of its reports share the value.
+    _check_0017(connection)
+    integrity = connection.execute(text(
+        "SELECT level, period, outcome, calls FROM call_value_tallies WHERE dimension = "
+        "'category' AND value = 'integrity' ORDER BY level")).all()
+    assert [tuple(row) for row in integrity] == [
+        (0, "2023-06", "reported", 1), (1, "2023-06-01", "reported", 1),
+        (2, "2023-06-01 02", "reported", 1), (3, "all", "reported", 1)]
+    savepoint = connection.begin_nested()
+    connection.execute(text(
+        "INSERT INTO reports (id, call_id, number, reference, category, created_at, follow_up, "
+        "campaign_id, call_started_at) VALUES (9, 1, 2, '99999999', 'integrity', :at, 'new', "
+        "'gz-2023', :at)"), {"at": STARTED})
+    connection.execute(text("UPDATE calls SET outcome = 'referred' WHERE id = 1"))
+    moved = dict(connection.execute(text(
+        "SELECT outcome, calls FROM call_value_tallies WHERE level = 3 AND dimension = "
+        "'category' AND value = 'integrity'")).all())
+    assert moved == {"reported": 0, "referred": 1}
+    savepoint.rollback()
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -357,6 +380,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0018": UpgradeTest(load=_load_0009, check=_check_0018),
     "0016": UpgradeTest(load=_load_0016, check=_check_0016),
     "0017": UpgradeTest(load=_load_0009, check=_check_0017),
+    "0019": UpgradeTest(load=_load_0009, check=_check_0019),
 }
 
 

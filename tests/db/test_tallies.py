@@ -60,6 +60,26 @@ def _reports_counted(session: Session, campaigns: list[str | None] | None,
     return totals
 
 
+def _calls_with_value_counted(session: Session, campaigns: list[str | None] | None,
+                              start: datetime | None, end: datetime | None, dimension: str,
+                              value: str) -> Counter[str]:
+    column = Report.category if dimension == "category" else Report.subject
+    query = select(Call.outcome, func.count()).where(
+        Call.id.in_(select(Report.call_id).where(column == value)))
+    if campaigns is not None:
+        query = query.where(Call.campaign_id.in_([c for c in campaigns if c])
+                            | (Call.campaign_id.is_(None) if None in campaigns else False))
+    if start is not None:
+        query = query.where(Call.started_at >= start)
+    if end is not None:
+        query = query.where(Call.started_at < end)
+    return Counter(dict(session.execute(query.group_by(Call.outcome)).all()))
+
+
+VALUES = (("category", "political"), ("category", "integrity"), ("category", "mass"),
+          ("subject", "city-leadership"))
+
+
 def _moment(rng: random.Random) -> datetime:
     """Anywhere in ten weeks, often exactly on an hour or a midnight."""
     moment = FIRST + timedelta(seconds=rng.randrange(70 * 86400))
@@ -81,6 +101,12 @@ def _write_round(session: Session, rng: random.Random, first_id: int) -> None:
                 subject=rng.choice(["city-leadership", None]), created_at=started,
                 follow_up="new", campaign_id=campaign,
                 call_started_at=started if rng.random() < 0.95 else None))
+            if rng.random() < 0.4:  # a second matter, often of the same category
+                session.execute(insert(Report).values(
+                    id=100_000 + call_id, call_id=call_id, number=2,
+                    reference=f"9{call_id:07d}", category=rng.choice(["political", "mass"]),
+                    subject=rng.choice(["city-leadership", None]), created_at=started,
+                    follow_up="new", campaign_id=campaign, call_started_at=started))
     ids = list(range(1, first_id + 60))
     for call_id in rng.sample(ids, 40):  # calls move on; reports get recordings, follow-ups
         session.execute(update(Call).where(Call.id == call_id).values(
@@ -123,6 +149,11 @@ def test_tallies_count_what_the_rows_hold_after_every_kind_of_change(engine: Eng
                         assert +found.by[dimension] == +expected.by[dimension], dimension
                     assert +found.seconds == +expected.seconds
                     assert found.median_seconds == expected.median_seconds
+                    for dimension, value in VALUES:
+                        assert tallies.calls_with_value(
+                            session, campaigns, start, end, dimension, value) == \
+                            _calls_with_value_counted(session, campaigns, start, end,
+                                                      dimension, value), (dimension, value)
                 if start is None and end is not None:
                     # "So far" read from either end of the log says the same.
                     for campaigns in (["gz-2023"], ["other", None]):
@@ -147,7 +178,8 @@ def test_a_rebuild_from_the_rows_gives_the_tallies_the_triggers_kept(engine: Eng
     def snapshot() -> set[tuple[object, ...]]:
         with engine.connect() as connection:
             return {tuple(row) for table, value in (("call_tallies", "calls"),
-                                                    ("report_tallies", "reports"))
+                                                    ("report_tallies", "reports"),
+                                                    ("call_value_tallies", "calls"))
                     for row in connection.exec_driver_sql(
                         f"SELECT *, '{table}' FROM {table} WHERE {value} != 0")}  # noqa: S608
 
