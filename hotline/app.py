@@ -19,6 +19,7 @@ from console.recordings.media import RecordingMedia
 from db.engine import make_engine, make_session_factory
 from hotline import health, metrics
 from hotline.followup_lookup import FollowUpLookup
+from hotline.requests import FormRequest
 from hotline.settings import Settings
 from ivr.references import ReferenceMaker, new_reference
 from journal import Journal, JournalWriter
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock,
     tests and `hotline call` see it in the database when the webhook returns.
     """
     app = Flask("hotline", instance_path=str(settings.instance_path.resolve()))
+    app.request_class = FormRequest
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=64 * 1024,  # Twilio's webhooks are a few hundred bytes
