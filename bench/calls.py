@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import load, servers
+from bench import costs, load, servers
 
 WORKERS, THREADS = 2, 8
 PACED_SHARE = 0.4
@@ -177,7 +177,7 @@ def run_target(label: str, server: servers.Server, bare: bool, paced_rps: float 
 def run(databases: list[str], timing: Timing, folder: Path) -> dict[str, Any]:
     started = time.time()
     out: dict[str, Any] = {"timing": asdict(timing), "workers": WORKERS, "threads": THREADS,
-                           "targets": {}, "skipped": {}}
+                           "targets": {}, "skipped": {}, "costs": {}}
     bare = servers.start_bare(folder / "bare", WORKERS, THREADS)
     try:
         out["targets"]["bare"] = run_target("bare", bare, True, None, timing)
@@ -196,6 +196,9 @@ def run(databases: list[str], timing: Timing, folder: Path) -> dict[str, Any]:
                 log = server.stop()
             if "Traceback" in log:
                 out["targets"][kind]["server_errors"] = log[log.index("Traceback"):][:2000]
+            # Where the CPU went: the same mix in-process, by phase (bench/costs.py).
+            out["costs"][kind] = asdict(costs.measure(
+                url, folder / kind / "costs", calls=20 if timing is QUICK else 300))
     out["seconds"] = time.time() - started
     return out
 
@@ -217,6 +220,8 @@ def print_results(results: dict[str, Any]) -> None:
                   f"{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}")
         for sample in sat["error_samples"] + paced["error_samples"]:
             print(f"   error: {sample}")
+    for kind, found in results.get("costs", {}).items():
+        print(f"\n== {kind}, where a webhook's CPU goes: {costs.describe(found)}")
     for kind, reason in results["skipped"].items():
         print(f"\n== {kind}: skipped ({reason})")
 

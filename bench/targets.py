@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench.costs import describe
 from bench.growth import FLAT, ratios
 
 MEMORY_FLAT = 1.2  # late peak over early peak, after many times more calls
@@ -19,7 +20,8 @@ class Verdict:
     why: str = ""
 
 
-def _calls(database: str, target: dict[str, Any], bare: dict[str, Any]) -> list[Verdict]:
+def _calls(database: str, target: dict[str, Any], bare: dict[str, Any],
+           spent: dict[str, Any] | None = None) -> list[Verdict]:
     sat, bsat = target["saturation"], bare["saturation"]
     paced, bpaced = target["paced"], bare["paced"]
     cpu = sat["cpu_per_request_ms"] / max(1e-9, bsat["cpu_per_request_ms"])
@@ -31,8 +33,9 @@ def _calls(database: str, target: dict[str, Any], bare: dict[str, Any]) -> list[
                 f"saturates at ({sat['rps']:.0f} req/s), so requests queue"
                 if target["paced_rps"] > sat["rps"] else "")
     cpu_why = (f"{sat['cpu_per_request_ms']:.2f} ms of server CPU per webhook against "
-               f"{bsat['cpu_per_request_ms']:.2f} ms bare: the per-request work (see the "
-               "profile in docs/performance.md)")
+               f"{bsat['cpu_per_request_ms']:.2f} ms bare; "
+               + (describe(spent) if spent else "the per-request work")
+               + " (docs/performance.md: what each costs and what would close it)")
     return [
         Verdict(database, "server CPU per webhook ≤ 1.5× bare", f"{cpu:.2f}×", cpu <= 1.5,
                 cpu_why),
@@ -58,7 +61,8 @@ def verdicts(calls: dict[str, Any] | None, growth: dict[str, Any] | None) -> lis
         bare = calls["targets"]["bare"]
         for database, target in calls["targets"].items():
             if database != "bare":
-                found.extend(_calls(database, target, bare))
+                found.extend(_calls(database, target, bare,
+                                    calls.get("costs", {}).get(database)))
     if growth:
         for database, per_size in growth["databases"].items():
             for read, ratio in ratios(per_size).items():

@@ -23,6 +23,8 @@ def test_quick_bench_plays_every_call_and_judges_every_target(capsys) -> None:
         # The call mix was played without a refused or failed webhook or a flow the
         # generator could not follow (a real error, not a slow answer).
         assert f"== {database}: saturation" in out
+        # Where its CPU went, by phase, so that a miss names its cause.
+        assert f"== {database}, where a webhook's CPU goes: in-process" in out
         for target in ("server CPU per webhook ≤ 1.5× bare", "saturated throughput ≥ 0.7× bare",
                        "capacity ≥ 0.7× bare"):
             assert (database, target) in judged

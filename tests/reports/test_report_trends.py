@@ -3,14 +3,16 @@ hourly tallies, and open and overdue follow-ups as they stood at each day's end.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
 from db import figures
 from db.engine import make_session_factory
+from db.followup import open_at_clause, overdue_at_clause
 from db.models import Call, Report
 from reports.trends import CHART_DAYS, DEFAULT_DAYS, chart_days, trends
 
@@ -100,3 +102,41 @@ def test_the_days_charted_follow_the_filter_up_to_today() -> None:
     assert days == [date(2023, 6, n) for n in range(5, 11)] and not clipped
     days, clipped = chart_days(date(2022, 1, 1), None, today)
     assert len(days) == CHART_DAYS and days[-1] == today and clipped
+
+
+def test_follow_ups_by_day_are_what_the_rule_says_of_every_report(engine) -> None:
+    # Reports in every state, late or not on either clock, before, inside and after the
+    # days charted (some long overdue, counted once for the whole window): each day's
+    # figures equal the rule (db/followup's open_at and overdue_at) applied to every row.
+    rng = random.Random(3)
+    base = _local("2023-06-01 00:00")
+    moments = [_local(f"2023-07-{day:02d} 00:00") for day in range(1, 11)]
+
+    def hours(low: int, high: int) -> timedelta:
+        return timedelta(hours=rng.randint(low, high))
+
+    with make_session_factory(engine).begin() as session:
+        for n in range(1, 301):
+            started = base + hours(0, 1000)
+            state = rng.choice(["new", "acknowledged", "in_review", "referred", "closed"])
+            session.execute(insert(Call).values(
+                id=n, call_sid=f"CA{n:032x}", campaign_id="gz-2023", started_at=started,
+                outcome="reported", chose_category=True))
+            session.execute(insert(Report).values(
+                id=n, call_id=n, number=1, reference=f"{n:08d}", created_at=started,
+                campaign_id=rng.choice(["gz-2023", "gz-2023", "other"]),
+                call_started_at=started, follow_up=state,
+                follow_up_at=rng.choice([None, started + hours(0, 1000)]),
+                acknowledged_at=rng.choice([None, None, started + hours(0, 500)]),
+                acknowledge_due=rng.choice([None, started + hours(0, 400)]),
+                feedback_due=rng.choice([None, started + hours(0, 900)])))
+    with make_session_factory(engine)() as session:
+        found = figures.follow_ups_at(session, ["gz-2023"], moments)
+        expected = [
+            (session.scalar(select(func.count()).select_from(Report).where(
+                Report.campaign_id == "gz-2023", open_at_clause(at))),
+             session.scalar(select(func.count()).select_from(Report).where(
+                 Report.campaign_id == "gz-2023", overdue_at_clause(at))))
+            for at in moments]
+    assert found == expected
+    assert any(overdue for _open, overdue in found)
