@@ -152,11 +152,13 @@ class Report(Base):
         # A day's reports by their call's start (the day's median reads these alone).
         Index("ix_reports_campaign_started", "campaign_id", "call_started_at",
               "recording_status", "recording_seconds"),
-        # The overdue counts read only overdue reports: follow-up state, then due date.
+        # The overdue counts read only overdue reports: follow-up state, then due date;
+        # the assignee too, so that the daily report's overdue by assignee reads only
+        # these indexes (0020).
         Index("ix_reports_overdue_acknowledgement", "follow_up", "acknowledge_due",
-              "campaign_id", "call_started_at", "feedback_due"),
+              "campaign_id", "call_started_at", "feedback_due", "assignee_id"),
         Index("ix_reports_overdue_feedback", "follow_up", "feedback_due", "campaign_id",
-              "call_started_at"),
+              "call_started_at", "assignee_id"),
         Index("ix_reports_feedback_due", "feedback_due"),
         # The follow-up chart: reports referred or closed within its window (0018).
         Index("ix_reports_follow_up_at", "follow_up", "follow_up_at"),

@@ -364,6 +364,15 @@ def _check_0019(connection: Connection) -> None:
     savepoint.rollback()
 
 
+def _check_0020(connection: Connection) -> None:
+    # The overdue indexes end with the assignee; the rows and the tallies are untouched.
+    _check_0019(connection)
+    indexes = {i["name"]: i["column_names"] for i in inspect(connection).get_indexes("reports")}
+    assert indexes["ix_reports_overdue_acknowledgement"][-1] == "assignee_id"
+    assert indexes["ix_reports_overdue_feedback"] == [
+        "follow_up", "feedback_due", "campaign_id", "call_started_at", "assignee_id"]
+
+
 UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0002": UpgradeTest(load=_load_0001, check=_check_0002),
     "0003": UpgradeTest(load=_load_0002, check=_check_0003),
@@ -381,6 +390,7 @@ UPGRADE_TESTS: dict[str, UpgradeTest] = {
     "0016": UpgradeTest(load=_load_0016, check=_check_0016),
     "0017": UpgradeTest(load=_load_0009, check=_check_0017),
     "0019": UpgradeTest(load=_load_0009, check=_check_0019),
+    "0020": UpgradeTest(load=_load_0009, check=_check_0020),
 }
 
 
