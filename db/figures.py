@@ -289,9 +289,23 @@ def listed_reports(session: Session, reports: ColumnElement[bool], limit: int
 def overdue_by_assignee(session: Session, campaign_ids: Sequence[str | None], now: datetime
                         ) -> dict[str | None, int]:
     """Reports of these campaigns overdue as of `now` (either clock, counted once), by
-    their assignee's name (None: nobody's yet). Reads only the overdue reports."""
-    query = (select(User.name, func.count()).select_from(Report)
-             .outerjoin(User, User.id == Report.assignee_id)
-             .where(_of_campaigns(Report.campaign_id, campaign_ids), overdue_clause(now))
-             .group_by(User.name))
-    return {name: count for name, count in session.execute(query)}
+    their assignee's name (None: nobody's yet). Reads only the overdue reports, each
+    clock from its own index, which carries the assignee (migration 0020): late to
+    acknowledge, then late with feedback but not also late to acknowledge."""
+    campaigns = _of_campaigns(Report.campaign_id, campaign_ids)
+    late_acknowledgement = overdue_acknowledgement_clause(now)
+    not_also = or_(Report.follow_up != FollowUp.NEW.value, Report.acknowledge_due.is_(None),
+                   Report.acknowledge_due >= now)
+    by_id: Counter[int | None] = Counter()
+    for clause in (late_acknowledgement, and_(overdue_feedback_clause(now), not_also)):
+        for assignee_id, count in session.execute(
+                select(Report.assignee_id, func.count()).where(campaigns, clause)
+                .group_by(Report.assignee_id)):
+            by_id[assignee_id] += count
+    named = [i for i in by_id if i is not None]
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(named)))
+                 .tuples().all()) if named else {}
+    found: Counter[str | None] = Counter()
+    for assignee_id, count in by_id.items():
+        found[names.get(assignee_id) if assignee_id is not None else None] += count
+    return dict(found)
