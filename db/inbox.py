@@ -22,7 +22,6 @@ from sqlalchemy import (
     and_,
     func,
     literal,
-    not_,
     or_,
     select,
     true,
@@ -98,13 +97,28 @@ def _queue_clause(queue: Queue, viewer: Viewer) -> ColumnElement[bool]:
     if queue is Queue.OVERDUE:
         return and_(overdue_clause(viewer.now), _live(viewer))
     if queue is Queue.DUE_SOON:
-        # Late by the time the next two days are over, but not late yet: the same rule
-        # as "overdue", measured two days ahead.
-        return and_(overdue_clause(viewer.now + DUE_SOON), not_(overdue_clause(viewer.now)),
-                    _live(viewer))
+        return and_(_due_soon_clause(viewer.now), _live(viewer))
     if queue is Queue.NEW_INFO:
         return Report.new_info_at.is_not(None)
     return true()
+
+
+def _due_soon_clause(now: datetime) -> ColumnElement[bool]:
+    """Late by the time the next two days are over, but not late yet: the "overdue" rule
+    measured two days ahead, less the reports late already. Written as the two clocks'
+    date ranges (each an index range on its overdue index), not as overdue-then-not,
+    which read every report already late (an office's backlog grows with its history)
+    to keep none of them. A missing due date is never late."""
+    soon = now + DUE_SOON
+    not_late_to_acknowledge = or_(Report.follow_up != FollowUp.NEW.value,
+                                  Report.acknowledge_due.is_(None),
+                                  Report.acknowledge_due >= now)
+    not_late_with_feedback = or_(Report.feedback_due.is_(None), Report.feedback_due >= now)
+    return or_(
+        and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due >= now,
+             Report.acknowledge_due < soon, not_late_with_feedback),
+        and_(Report.follow_up.in_(OPEN_STATES), Report.feedback_due >= now,
+             Report.feedback_due < soon, not_late_to_acknowledge))
 
 
 def count(session: Session, queue: Queue, viewer: Viewer) -> int:

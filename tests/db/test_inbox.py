@@ -3,6 +3,7 @@ reports each queue holds, its count, its pages, and what a row says of its deadl
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign.model import Campaigns
 from db import inbox
+from db.followup import overdue
 from db.inbox import Queue, Viewer
 from db.models import Call, Report
 from db.user_models import User
@@ -156,3 +158,30 @@ def test_the_due_clock_turns_at_local_midnight() -> None:
                     feedback_due=late_evening + timedelta(days=90))
     assert inbox.due_clock(report, late_evening, SHANGHAI).kind == "due"
     assert inbox.due_clock(report, late_evening, UTC).kind == "today"
+
+
+def test_due_soon_holds_what_the_overdue_rule_says_two_days_ahead_and_not_now(
+        engine: Engine) -> None:
+    # Reports late, due soon and far off on either clock, in every state, some with no
+    # due date at all (never late): the queue is exactly overdue(now + 2 days) and not
+    # overdue(now), by db/followup's rule applied to each row.
+    rng = random.Random(5)
+    with Session(engine) as session, session.begin():
+        lin = _user(session, "lin")
+        for number in range(1, 301):
+            report = _report(session, number, made=NOW - timedelta(days=rng.randint(0, 40)),
+                             state=rng.choice(["new", "acknowledged", "in_review", "closed"]),
+                             ack_days=rng.choice([1, 5, 8, 9.5, 30]),
+                             feedback_days=rng.choice([3, 9, 35, 41, 60]))
+            if rng.random() < 0.15:
+                report.acknowledge_due = None
+            if rng.random() < 0.15:
+                report.feedback_due = None
+        viewer = Viewer(user_id=lin.id, now=NOW)
+    with Session(engine) as session:
+        expected = sorted(
+            r.reference for r in session.scalars(select(Report))
+            if overdue(r, NOW + inbox.DUE_SOON) and not overdue(r, NOW))
+        listed = inbox.page(session, Queue.DUE_SOON, viewer, size=300).reports
+        assert sorted(_refs(listed)) == expected
+        assert inbox.count(session, Queue.DUE_SOON, viewer) == len(expected) > 5
