@@ -10,10 +10,12 @@ the facts themselves, so the sums are exact.
 
 Keys never hold NULL (a primary key cannot): no campaign or value is ''.
 `period` is UTC text: 'YYYY-MM' (level 0), 'YYYY-MM-DD' (1), 'YYYY-MM-DD HH' (2),
-or 'all' (3: every call of the campaign, so "so far" on the last day is the total
-less the few hours since). Reports are tallied per dimension (category, subject,
-follow-up, and the recording's length in seconds, a histogram for the median), each
-on its own: the figures need those totals, never their cross product.
+'all' (3: every call of the campaign, so "so far" on the last day is the total
+less the few hours since), or 'YYYY' (4, migration 0021: a window of many months,
+such as "so far" on an old day, reads a row per year, not one per month).
+Reports are tallied per dimension (category, subject, follow-up, and the recording's
+length in seconds, a histogram for the median), each on its own: the figures need
+those totals, never their cross product.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
 
-MONTH, DAY, HOUR, ALL_TIME = 0, 1, 2, 3
+MONTH, DAY, HOUR, ALL_TIME, YEAR = 0, 1, 2, 3, 4
 DIMENSIONS = ("category", "subject", "follow_up", "seconds")
 
 

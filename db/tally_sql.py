@@ -12,10 +12,12 @@ from sqlalchemy import Connection
 # The period keys of a time column per level (month, day, hour), in UTC text.
 # The last level is all time ('all'; '' for a report without its call's start).
 _ALL = "CASE WHEN {c} IS NULL THEN '' ELSE 'all' END"
+# The year (level 4) came last, in migration 0021: the levels keep their numbers.
 _PERIODS = {
-    "sqlite": ("substr({c}, 1, 7)", "substr({c}, 1, 10)", "substr({c}, 1, 13)", _ALL),
+    "sqlite": ("substr({c}, 1, 7)", "substr({c}, 1, 10)", "substr({c}, 1, 13)", _ALL,
+               "substr({c}, 1, 4)"),
     "postgresql": ("to_char({c}, 'YYYY-MM')", "to_char({c}, 'YYYY-MM-DD')",
-                   "to_char({c}, 'YYYY-MM-DD HH24')", _ALL),
+                   "to_char({c}, 'YYYY-MM-DD HH24')", _ALL, "to_char({c}, 'YYYY')"),
 }
 # Per dimension, the value a report counts under; "seconds": its length, when recorded
 # (a histogram, for the median).
@@ -165,7 +167,8 @@ def rebuild(connection: Connection) -> None:
 # per statement, with the changed rows as transition tables.
 VALUE_DIMENSIONS = ("category", "subject")
 _VALUE_KEY = ("campaign_id", "level", "period", "dimension", "value", "outcome")
-_LEVELS = "(SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) AS levels"
+_LEVELS = ("(SELECT 0 AS level" + "".join(f" UNION ALL SELECT {level}" for level in
+                                          range(1, len(_PERIODS["sqlite"]))) + ") AS levels")
 
 
 def _period_of(dialect: str, column: str) -> str:

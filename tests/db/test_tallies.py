@@ -81,8 +81,10 @@ VALUES = (("category", "political"), ("category", "integrity"), ("category", "ma
 
 
 def _moment(rng: random.Random) -> datetime:
-    """Anywhere in ten weeks, often exactly on an hour or a midnight."""
-    moment = FIRST + timedelta(seconds=rng.randrange(70 * 86400))
+    """Anywhere in ten weeks, or now and then in the three years after (so that windows
+    hold whole years, months and days), often exactly on an hour or a midnight."""
+    span = 70 if rng.random() < 0.7 else 3 * 365
+    moment = FIRST + timedelta(seconds=rng.randrange(span * 86400))
     return rng.choice([moment, moment.replace(minute=0, second=0),
                        moment.replace(hour=16, minute=0, second=0)])
 
