@@ -38,7 +38,7 @@ from db.migrate import upgrade
 from hotline.app import create_app
 from hotline.settings import Settings
 from hotline.simulator import CallSimulator, FlaskTransport
-from ivr import twiml_text
+from ivr import records, twiml_text
 
 
 @dataclass
@@ -121,7 +121,7 @@ def measure(database_url: str, folder: Path, calls: int = 300) -> Costs:
     _play(app, 20, False, seed=7)  # warm: caches, statements, the journal file
     app.extensions["hotline.writer"].drain()
     with _patched(webhooks, "is_signed", signature), _patched(journal, "append", appending), \
-            _patched(twiml_text, "render", writing):
+            _patched(twiml_text, "render", writing), _patched(records, "render", writing):
         sent, seconds = _play(app, calls, False, seed=1)
     began = time.thread_time()
     entries = app.extensions["hotline.writer"].drain()

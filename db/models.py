@@ -158,7 +158,7 @@ class Report(Base):
         Index("ix_reports_overdue_acknowledgement", "follow_up", "acknowledge_due",
               "campaign_id", "call_started_at", "feedback_due", "assignee_id"),
         Index("ix_reports_overdue_feedback", "follow_up", "feedback_due", "campaign_id",
-              "call_started_at", "assignee_id"),
+              "call_started_at", "assignee_id", "acknowledge_due"),
         Index("ix_reports_feedback_due", "feedback_due"),
         # The follow-up chart: reports referred or closed within its window (0018).
         Index("ix_reports_follow_up_at", "follow_up", "follow_up_at"),

@@ -276,7 +276,9 @@ def create_value_triggers(dialect: str) -> list[str]:
             f"BEGIN {take}; END",
             f"CREATE TRIGGER calls_value_tally_update AFTER UPDATE OF campaign_id, started_at, "
             f"outcome ON calls WHEN {call_changed} BEGIN {call_take}; {call_add}; END",
-            f"CREATE TRIGGER calls_value_tally_delete AFTER DELETE ON calls "
+            # Before: deleting a call deletes its reports (ON DELETE CASCADE), and after
+            # that neither the call's reports nor, for theirs, the call are left to read.
+            f"CREATE TRIGGER calls_value_tally_delete BEFORE DELETE ON calls "
             f"BEGIN {call_take}; END"]
     branches = " ".join(f"{'IF' if n == 0 else 'ELSIF'} TG_OP = '{op}' THEN "
                         f"{_postgresql_reports(op)};"
@@ -290,8 +292,13 @@ def create_value_triggers(dialect: str) -> list[str]:
         f"""CREATE FUNCTION calls_value_tally() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 {call_take};
-                IF TG_OP = 'UPDATE' THEN {call_add}; END IF;
+                {call_add};
                 RETURN NULL;
+            END $$""",
+        f"""CREATE FUNCTION calls_value_untally() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                {call_take};
+                RETURN OLD;
             END $$""",
         "CREATE TRIGGER reports_value_tally_insert AFTER INSERT ON reports REFERENCING "
         "NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION reports_value_tally()",
@@ -305,8 +312,9 @@ def create_value_triggers(dialect: str) -> list[str]:
         "CREATE TRIGGER calls_value_tally_update AFTER UPDATE OF campaign_id, started_at, "
         f"outcome ON calls FOR EACH ROW WHEN ({call_changed}) "
         "EXECUTE FUNCTION calls_value_tally()",
-        "CREATE TRIGGER calls_value_tally_delete AFTER DELETE ON calls "
-        "FOR EACH ROW EXECUTE FUNCTION calls_value_tally()"]
+        # Before, as on SQLite: the cascade takes the call's reports with it.
+        "CREATE TRIGGER calls_value_tally_delete BEFORE DELETE ON calls "
+        "FOR EACH ROW EXECUTE FUNCTION calls_value_untally()"]
 
 
 def drop_value_triggers(dialect: str) -> list[str]:
@@ -319,7 +327,8 @@ def drop_value_triggers(dialect: str) -> list[str]:
             "DROP TRIGGER IF EXISTS calls_value_tally_update ON calls",
             "DROP TRIGGER IF EXISTS calls_value_tally_delete ON calls",
             "DROP FUNCTION IF EXISTS reports_value_tally()",
-            "DROP FUNCTION IF EXISTS calls_value_tally()"]
+            "DROP FUNCTION IF EXISTS calls_value_tally()",
+            "DROP FUNCTION IF EXISTS calls_value_untally()"]
 
 
 def value_backfill(dialect: str) -> list[str]:

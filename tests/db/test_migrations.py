@@ -370,7 +370,8 @@ def _check_0020(connection: Connection) -> None:
     indexes = {i["name"]: i["column_names"] for i in inspect(connection).get_indexes("reports")}
     assert indexes["ix_reports_overdue_acknowledgement"][-1] == "assignee_id"
     assert indexes["ix_reports_overdue_feedback"] == [
-        "follow_up", "feedback_due", "campaign_id", "call_started_at", "assignee_id"]
+        "follow_up", "feedback_due", "campaign_id", "call_started_at", "assignee_id",
+        "acknowledge_due"]
 
 
 def _check_0021(connection: Connection) -> None:

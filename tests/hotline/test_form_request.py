@@ -58,6 +58,26 @@ def test_a_body_that_ends_before_its_length_is_a_bad_request() -> None:
             request.form  # noqa: B018 - reading it is the test
 
 
+def test_a_short_body_from_a_server_that_ends_its_input_parses_what_came() -> None:
+    # gunicorn marks its input as terminated: werkzeug then reads a short body to its end.
+    environ = _environ(b"CallSid=CA1&Digits=3", length=40)
+    environ["wsgi.input_terminated"] = True
+    app = Flask("forms")
+    with app.app_context():
+        ours = FormRequest(dict(environ))  # type: ignore[arg-type]
+        environ["wsgi.input"] = io.BytesIO(b"CallSid=CA1&Digits=3")
+        theirs = Request(environ)  # type: ignore[arg-type]
+        assert ours.form.to_dict() == theirs.form.to_dict() == {"CallSid": "CA1", "Digits": "3"}
+
+
+def test_a_body_read_before_the_form_is_still_the_form() -> None:
+    app = Flask("forms")
+    with app.app_context():
+        request = FormRequest(_environ(b"Digits=3"))  # type: ignore[arg-type]
+        assert request.get_data() == b"Digits=3"
+        assert request.form.to_dict() == {"Digits": "3"}
+
+
 def test_a_webhook_over_the_size_limit_is_refused_with_413(client) -> None:  # type: ignore[no-untyped-def]
     # Signed or not, it is read before its signature can be checked.
     answer = client.post("/twilio/voice", data=b"x=" + b"1" * 70_000,
