@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db import tallies
@@ -24,30 +25,31 @@ OUTCOMES = ("in_progress", "reported", "abandoned", "referred", "closed_hours")
 CAMPAIGNS = ("gz-2023", "other", None)
 
 
+def _within(query: Select[Any], campaign: Any, moment: Any, campaigns: list[str | None] | None,
+            start: datetime | None, end: datetime | None) -> Select[Any]:
+    """`query` kept to these campaigns (None in the list: no campaign) and [start, end)."""
+    if campaigns is not None:
+        query = query.where(campaign.in_([c for c in campaigns if c])
+                            | (campaign.is_(None) if None in campaigns else False))
+    if start is not None:
+        query = query.where(moment >= start)
+    if end is not None:
+        query = query.where(moment < end)
+    return query
+
+
 def _calls_counted(session: Session, campaigns: list[str | None] | None,
                    start: datetime | None, end: datetime | None) -> Counter[tuple[str, bool]]:
-    query = select(Call.outcome, Call.chose_category, func.count())
-    if campaigns is not None:
-        query = query.where(Call.campaign_id.in_([c for c in campaigns if c])
-                            | (Call.campaign_id.is_(None) if None in campaigns else False))
-    if start is not None:
-        query = query.where(Call.started_at >= start)
-    if end is not None:
-        query = query.where(Call.started_at < end)
+    query = _within(select(Call.outcome, Call.chose_category, func.count()),
+                    Call.campaign_id, Call.started_at, campaigns, start, end)
     return Counter({(o, bool(c)): n for o, c, n in
                     session.execute(query.group_by(Call.outcome, Call.chose_category))})
 
 
 def _reports_counted(session: Session, campaigns: list[str | None] | None,
                      start: datetime | None, end: datetime | None) -> tallies.ReportTotals:
-    query = select(Report).where(Report.call_started_at.is_not(None))
-    if campaigns is not None:
-        query = query.where(Report.campaign_id.in_([c for c in campaigns if c])
-                            | (Report.campaign_id.is_(None) if None in campaigns else False))
-    if start is not None:
-        query = query.where(Report.call_started_at >= start)
-    if end is not None:
-        query = query.where(Report.call_started_at < end)
+    query = _within(select(Report).where(Report.call_started_at.is_not(None)),
+                    Report.campaign_id, Report.call_started_at, campaigns, start, end)
     totals = tallies.ReportTotals()
     for report in session.scalars(query):
         totals.reports += 1
@@ -64,15 +66,9 @@ def _calls_with_value_counted(session: Session, campaigns: list[str | None] | No
                               start: datetime | None, end: datetime | None, dimension: str,
                               value: str) -> Counter[str]:
     column = Report.category if dimension == "category" else Report.subject
-    query = select(Call.outcome, func.count()).where(
-        Call.id.in_(select(Report.call_id).where(column == value)))
-    if campaigns is not None:
-        query = query.where(Call.campaign_id.in_([c for c in campaigns if c])
-                            | (Call.campaign_id.is_(None) if None in campaigns else False))
-    if start is not None:
-        query = query.where(Call.started_at >= start)
-    if end is not None:
-        query = query.where(Call.started_at < end)
+    query = _within(select(Call.outcome, func.count()).where(
+        Call.id.in_(select(Report.call_id).where(column == value))),
+        Call.campaign_id, Call.started_at, campaigns, start, end)
     return Counter(dict(session.execute(query.group_by(Call.outcome)).all()))
 
 
