@@ -31,7 +31,7 @@ from typing import Any
 
 import webhooks
 from bench import bare as bare_endpoint
-from bench.load import _Caller, _pick
+from bench.load import MixCaller, pick_kind
 from bench.servers import TOKEN, write_campaigns
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -88,9 +88,9 @@ def _play(app: Any, calls: int, bare: bool, seed: int) -> tuple[int, float]:
     rng = random.Random(seed)
     sent = 0
     for _ in range(calls):
-        kind = _pick(rng)
+        kind = pick_kind(rng)
         counting = _Counting(transport)
-        CallSimulator(counting, "http://localhost", _Caller(kind.script, bare),
+        CallSimulator(counting, "http://localhost", MixCaller(kind.script, bare),
                       from_number=f"+86138{rng.randint(0, 99_999_999):08d}",
                       to_number=kind.line).run()
         sent += counting.sent

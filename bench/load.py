@@ -62,7 +62,7 @@ MIX: tuple[Kind, ...] = (
 )
 
 
-class _Caller:
+class MixCaller:
     """Plays a script; against the bare endpoint every item is just a key pressed."""
 
     def __init__(self, script: Sequence[object], bare: bool) -> None:
@@ -236,7 +236,7 @@ class _Slots:
             time.sleep(delay)
 
 
-def _pick(rng: random.Random) -> Kind:
+def pick_kind(rng: random.Random) -> Kind:
     return rng.choices(MIX, weights=[kind.weight for kind in MIX])[0]
 
 
@@ -245,8 +245,8 @@ def _caller_thread(spec: Spec, number: int, clock: _Window, slots: _Slots | None
     rng = random.Random(spec.seed * 1000 + number)
     transport = _Transport(spec, clock, slots, result, lock, rng)
     while time.monotonic() < clock.end:
-        kind = _pick(rng)
-        caller = _Caller(kind.script, spec.bare)
+        kind = pick_kind(rng)
+        caller = MixCaller(kind.script, spec.bare)
         simulator = CallSimulator(transport, spec.url, caller,
                                   from_number=f"+86138{rng.randint(0, 99_999_999):08d}",
                                   to_number=kind.line)

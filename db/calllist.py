@@ -7,6 +7,7 @@ costs what the first does. Counts are one GROUP BY in the database.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -224,22 +225,19 @@ def _by_window_and_one_value(where: CallFilter) -> tuple[str, str] | None:
 def outcome_counts(session: Session, where: CallFilter) -> dict[str, int]:
     """Calls per outcome for the filter, whatever outcome it picks (so all stay visible)."""
     where = _for_counting(session, _scoped(where))
-    counts: dict[str, int] = {}
-    if _by_window_only(where):
-        for campaign_ids, window in _tally_windows(where):
-            start, end = (window.start, window.end) if window else (None, None)
-            found = tallies.call_counts(session, campaign_ids, start, end)
-            for (outcome, _chose), count in found.items():
-                counts[outcome] = counts.get(outcome, 0) + count
-        return counts
-    if valued := _by_window_and_one_value(where):
-        for campaign_ids, window in _tally_windows(where):
-            start, end = (window.start, window.end) if window else (None, None)
-            by_outcome = tallies.calls_with_value(session, campaign_ids, start, end, *valued)
-            for outcome, count in by_outcome.items():
-                counts[outcome] = counts.get(outcome, 0) + count
-        return counts
-    return figures.calls_by_outcome(session, _call_clause(where, with_outcome=False))
+    valued = _by_window_and_one_value(where)
+    if not _by_window_only(where) and valued is None:
+        return figures.calls_by_outcome(session, _call_clause(where, with_outcome=False))
+    counts: Counter[str] = Counter()
+    for campaign_ids, window in _tally_windows(where):
+        start, end = (window.start, window.end) if window else (None, None)
+        if valued is not None:
+            counts.update(tallies.calls_with_value(session, campaign_ids, start, end, *valued))
+        else:
+            for (outcome, _chose), count in tallies.call_counts(
+                    session, campaign_ids, start, end).items():
+                counts[outcome] += count
+    return dict(counts)
 
 
 def iter_filtered(session: Session, where: CallFilter, batch: int = 1000) -> Iterator[Call]:

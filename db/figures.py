@@ -238,19 +238,13 @@ def follow_ups_at(session: Session, campaign_ids: Sequence[str | None],
     first, last = moments[0], moments[-1]
     campaigns = _of_campaigns(Report.campaign_id, ids)
     # Open now and late at the first moment: overdue throughout (see overdue_at_clause).
-    # Written to be true or false, never NULL, so that NOT steady keeps every other row.
-    late_feedback = and_(Report.follow_up.in_(still_open), Report.feedback_due.is_not(None),
-                         Report.feedback_due < first)
-    late_acknowledgement = and_(Report.follow_up == FollowUp.NEW.value,
-                                Report.acknowledged_at.is_(None),
-                                Report.acknowledge_due.is_not(None),
-                                Report.acknowledge_due < first)
+    late_feedback = overdue_feedback_clause(first)
+    late_acknowledgement = and_(overdue_acknowledgement_clause(first),
+                                Report.acknowledged_at.is_(None))
     steady = or_(late_feedback, late_acknowledgement)
-    always_overdue = (session.scalar(select(func.count()).select_from(Report).where(
-        late_feedback, campaigns)) or 0) + (session.scalar(
-            select(func.count()).select_from(Report).where(
-                late_acknowledgement, campaigns,
-                or_(Report.feedback_due.is_(None), Report.feedback_due >= first))) or 0)
+    always_overdue = sum(session.scalar(select(func.count()).select_from(Report).where(
+        clause, campaigns)) or 0 for clause in (late_feedback,
+                                                and_(late_acknowledgement, ~late_feedback)))
     candidates = union(
         select(Report.id).where(Report.follow_up.in_(done), Report.follow_up_at > first),
         select(Report.id).where(Report.follow_up == FollowUp.NEW.value,
@@ -294,14 +288,13 @@ def overdue_by_assignee(session: Session, campaign_ids: Sequence[str | None], no
     acknowledge, then late with feedback but not also late to acknowledge."""
     campaigns = _of_campaigns(Report.campaign_id, campaign_ids)
     late_acknowledgement = overdue_acknowledgement_clause(now)
-    not_also = or_(Report.follow_up != FollowUp.NEW.value, Report.acknowledge_due.is_(None),
-                   Report.acknowledge_due >= now)
     by_id: Counter[int | None] = Counter()
     # Grouped on an expression, not the bare column: SQLite would otherwise walk the
     # assignee index in group order over every open report (20 ms at a million calls)
     # rather than the overdue index's range. Ids start at 1, so 0 stands for nobody.
     assignee = func.coalesce(Report.assignee_id, 0)
-    for clause in (late_acknowledgement, and_(overdue_feedback_clause(now), not_also)):
+    for clause in (late_acknowledgement,
+                   and_(overdue_feedback_clause(now), ~late_acknowledgement)):
         for assignee_id, count in session.execute(
                 select(assignee, func.count()).where(campaigns, clause).group_by(assignee)):
             by_id[assignee_id or None] += count

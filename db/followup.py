@@ -169,9 +169,12 @@ def overdue(report: Report, now: datetime) -> Overdue:
     )
 
 
+# The clauses below are true or false, never NULL (a missing due date is never late, as
+# in overdue()), so that NOT of one is "not late" and keeps every other report.
 def overdue_acknowledgement_clause(now: datetime) -> ColumnElement[bool]:
     """overdue().acknowledgement as SQL over reports."""
-    return and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due < now)
+    return and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due.is_not(None),
+                Report.acknowledge_due < now)
 
 
 def overdue_feedback_clause(now: datetime) -> ColumnElement[bool]:
@@ -179,7 +182,7 @@ def overdue_feedback_clause(now: datetime) -> ColumnElement[bool]:
     # The open states spelt out (not NOT IN the done ones): an index on (follow_up,
     # feedback_due) then reads only the overdue reports.
     return and_(Report.follow_up.in_([s.value for s in FOLLOW_UPS if s not in DONE]),
-                Report.feedback_due < now)
+                Report.feedback_due.is_not(None), Report.feedback_due < now)
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:

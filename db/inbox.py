@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -31,7 +32,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from campaign.model import Campaign
-from db.followup import DONE, FOLLOW_UPS, FollowUp, overdue_clause
+from db.followup import (
+    DONE,
+    FOLLOW_UPS,
+    FollowUp,
+    overdue_acknowledgement_clause,
+    overdue_clause,
+    overdue_feedback_clause,
+)
 from db.models import Call, Report
 
 DUE_SOON = timedelta(days=2)
@@ -110,15 +118,11 @@ def _due_soon_clause(now: datetime) -> ColumnElement[bool]:
     which read every report already late (an office's backlog grows with its history)
     to keep none of them. A missing due date is never late."""
     soon = now + DUE_SOON
-    not_late_to_acknowledge = or_(Report.follow_up != FollowUp.NEW.value,
-                                  Report.acknowledge_due.is_(None),
-                                  Report.acknowledge_due >= now)
-    not_late_with_feedback = or_(Report.feedback_due.is_(None), Report.feedback_due >= now)
     return or_(
         and_(Report.follow_up == FollowUp.NEW.value, Report.acknowledge_due >= now,
-             Report.acknowledge_due < soon, not_late_with_feedback),
+             Report.acknowledge_due < soon, not_(overdue_feedback_clause(now))),
         and_(Report.follow_up.in_(OPEN_STATES), Report.feedback_due >= now,
-             Report.feedback_due < soon, not_late_to_acknowledge))
+             Report.feedback_due < soon, not_(overdue_acknowledgement_clause(now))))
 
 
 def count(session: Session, queue: Queue, viewer: Viewer) -> int:

@@ -166,7 +166,6 @@ def call_counts(session: Session, campaign_ids: Sequence[str | None] | None,
     return +counts
 
 
-
 def calls_with_value(session: Session, campaign_ids: Sequence[str | None] | None,
                      start: datetime | None, end: datetime | None, dimension: str,
                      value: str) -> Counter[str]:
@@ -194,6 +193,7 @@ def calls_with_value(session: Session, campaign_ids: Sequence[str | None] | None
                 .group_by(Call.outcome)):
             counts[outcome] += calls
     return +counts
+
 
 @dataclass
 class ReportTotals:
